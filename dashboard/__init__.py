@@ -1,0 +1,1 @@
+"""RigShift dashboard: a Streamlit-free engine plus read-only Streamlit pages."""

@@ -1,0 +1,1 @@
+"""Pure logic: economics, queries and chart building. Never imports Streamlit."""

@@ -1,0 +1,7 @@
+"""CLI subcommands, one module each: ``register(subparsers)`` sets ``func(args, settings)``."""
+
+from __future__ import annotations
+
+from scrapers.commands import dashboard, demo, refresh, status
+
+COMMAND_MODULES = [refresh, status, demo, dashboard]

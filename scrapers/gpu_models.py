@@ -1,0 +1,137 @@
+"""One canonical GPU model id across sources.
+
+Upstreams spell the same card many ways (vast.ai ``RTX 4090``, RunPod ``NVIDIA GeForce RTX
+4090``, Lambda ``gpu_1x_h100_pcie``, Newegg product titles). :func:`canonical_gpu` maps them
+to one id such as ``RTX 4090`` or ``H100 SXM`` and returns ``None`` for names it does not
+know, so callers keep the row and report the name instead of guessing.
+
+Distinctions that matter for price: H100 SXM / PCIe / NVL; A100 40 GB / 80 GB and SXM /
+PCIe; ``RTX A4000`` (Ampere) is not ``RTX 4000 Ada``; Ti and SUPER are separate models.
+"""
+
+from __future__ import annotations
+
+import re
+
+_NOISE = re.compile(
+    r"\b(NVIDIA|GEFORCE|AMD|RADEON|INTEL|TESLA|QUADRO|GRAPHICS CARD|GPU|INSTINCT|OAM)\b|[®™()]"
+)
+_MEMORY = re.compile(r"(\d{2,3})\s*G(?:B)?\b")
+
+# Datacentre parts first: their names embed digits that consumer rules would misread.
+_DATACENTRE: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\bGH200\b"), "GH200"),
+    (re.compile(r"\bGB200\b"), "GB200"),
+    (re.compile(r"\bB200\b"), "B200"),
+    (re.compile(r"\bH200\b"), "H200 SXM"),
+    (re.compile(r"\bH100\b.*\bNVL\b"), "H100 NVL"),
+    (re.compile(r"\bH100\b.*\bPCI"), "H100 PCIe"),
+    (re.compile(r"\bH100\b"), "H100 SXM"),  # HBM3 / SXM5 / bare "H100" are the SXM part
+    (re.compile(r"\bMI300X\b"), "MI300X"),
+    (re.compile(r"\bMI250X?\b"), "MI250"),
+    (re.compile(r"\bL40S\b"), "L40S"),
+    (re.compile(r"\bL40\b"), "L40"),
+    (re.compile(r"\bL4\b"), "L4"),
+    (re.compile(r"\bA10G\b"), "A10G"),
+    (re.compile(r"\bA10\b"), "A10"),
+    (re.compile(r"\bA30\b"), "A30"),
+    (re.compile(r"\bA40\b"), "A40"),
+    (re.compile(r"\bT4\b"), "T4"),
+    (re.compile(r"\bP100\b"), "P100"),
+    (re.compile(r"\bP4\b"), "P4"),
+)
+
+_RTX_WORKSTATION = re.compile(r"\bRTX\s*(A\d{4})\b")  # RTX A4000 (Ampere workstation)
+_RTX_ADA = re.compile(r"\bRTX\s*(\d{4})\s*(?:SFF\s*)?ADA\b|\bRTX\s*(\d{4})ADA\b")
+_RTX_PRO = re.compile(r"\bRTX\s*PRO\s*(\d{4})\b")
+_QUADRO_RTX = re.compile(r"^(?:Q\s+)?RTX\s*(\d{4})$")  # "Quadro RTX 6000" after noise removal
+_CONSUMER = re.compile(r"\b(RTX|GTX|RX)\s*(\d{3,4})\s*(TI|SUPER|XTX|XT|GRE)?\s*(SUPER)?\b")
+_ARC = re.compile(r"\bARC\s*([AB]\d{3})\b")
+_CMP = re.compile(r"\bCMP\s*(\d{2,3})\s*HX\b")
+_LAMBDA = re.compile(r"^GPU_\d+X_(.+)$")
+
+_LAMBDA_IDS = {
+    "H100_PCIE": "H100 PCIe",
+    "H100_SXM5": "H100 SXM",
+    "H100_NVL": "H100 NVL",
+    "GH200": "GH200",
+    "B200_SXM6": "B200",
+    "A100": "A100 40GB SXM",
+    "A100_SXM4": "A100 40GB SXM",
+    "A100_PCIE": "A100 40GB PCIe",
+    "A100_80GB_SXM4": "A100 80GB SXM",
+    "A100_80GB_PCIE": "A100 80GB PCIe",
+    "A10": "A10",
+    "A6000": "RTX A6000",
+    "RTX6000": "Quadro RTX 6000",
+    "V100": "V100 16GB",
+}
+
+
+def canonical_gpu(name: str | None, memory_gb: float | None = None) -> str | None:
+    """Canonical model id for an upstream GPU name, or ``None`` when it is not recognised.
+
+    ``memory_gb`` disambiguates names that omit it (vast.ai ``A100 PCIE`` comes in 40 and
+    80 GB versions).
+    """
+    if not name or not name.strip():
+        return None
+    upper = name.strip().upper()
+
+    lam = _LAMBDA.match(upper)
+    if lam:
+        return _LAMBDA_IDS.get(lam.group(1))
+
+    # "PCle" (lower-case L) is a common typo for PCIe in retail titles.
+    text = upper.replace("-", " ").replace("_", " ").replace("PCLE", "PCIE")
+    is_quadro = "QUADRO" in text
+    text = " ".join(_NOISE.sub(" ", text).split())
+
+    if re.search(r"\bA100", text):
+        return _a100(text, memory_gb)
+    if re.search(r"\bV100\b", text):
+        mem = _memory(text, memory_gb)
+        return "V100 32GB" if mem and mem >= 30 else "V100 16GB"
+    for pattern, model in _DATACENTRE:
+        if pattern.search(text):
+            return model
+    if m := _RTX_PRO.search(text):
+        return f"RTX PRO {m.group(1)}"
+    if m := _RTX_ADA.search(text):
+        return f"RTX {m.group(1) or m.group(2)} Ada"
+    if m := _RTX_WORKSTATION.search(text):
+        return f"RTX {m.group(1)}"
+    if m := _CMP.search(text):
+        return f"CMP {m.group(1)}HX"
+    if m := _ARC.search(text):
+        return f"Arc {m.group(1)}"
+    if (is_quadro or text.startswith("Q ")) and (m := _QUADRO_RTX.match(text)):
+        return f"Quadro RTX {m.group(1)}"
+    if m := _CONSUMER.search(text):
+        family, number, suffix, super_ = m.groups()
+        if family == "RTX" and number in {"6000", "8000", "5000", "4000"} and not suffix:
+            return f"Quadro RTX {number}"
+        parts = [family, number]
+        if suffix:
+            parts.append("Ti" if suffix == "TI" else suffix)
+        if super_ and suffix != "SUPER":
+            parts.append("SUPER")
+        model = " ".join(parts)
+        if model == "RTX 3060" and _memory(text, None) == 8:
+            return "RTX 3060 8GB"
+        return model
+    return None
+
+
+def _memory(text: str, hint: float | None) -> float | None:
+    m = _MEMORY.search(text)
+    if m:
+        return float(m.group(1))
+    return hint
+
+
+def _a100(text: str, memory_gb: float | None) -> str:
+    mem = _memory(text, memory_gb)
+    size = "80GB" if mem is not None and mem > 45 else "40GB"
+    form = "PCIe" if "PCI" in text else "SXM"
+    return f"A100 {size} {form}"

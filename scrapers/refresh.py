@@ -1,0 +1,199 @@
+"""Run sources: fetch and parse each one, then write it atomically. One failure never stops
+the others and never leaves partial rows."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from scrapers.checks import check_batch
+from scrapers.config import Settings
+from scrapers.errors import RefreshLocked, RigShiftError, StoreError
+from scrapers.http import PoliteSession
+from scrapers.rental_index import rebuild_sql
+from scrapers.sources import get_source, source_ids
+from scrapers.sources.base import Context, Source
+from scrapers.store import Batch, RawPayload, RunRecord, Store, read_connection
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class SourceResult:
+    """What happened to one source in a run."""
+
+    source: str
+    status: str  # ok | failed | skipped
+    rows_written: int = 0
+    error: str | None = None
+    unknown_gpu_names: list[str] = field(default_factory=list)
+
+
+def lock_path(settings: Settings) -> Path:
+    """The lock file that keeps two refreshes of the same database apart."""
+    if settings.db_path.startswith("md:"):
+        return Path(settings.raw_dir).parent / "motherduck.refresh.lock"
+    return Path(settings.db_path + ".refresh.lock")
+
+
+@contextmanager
+def refresh_lock(settings: Settings) -> Iterator[None]:
+    """Hold the refresh lock, or raise :class:`RefreshLocked` at once."""
+    path = lock_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RefreshLocked(
+                f"another refresh is already running on {settings.db_path} (lock {path})"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the flock
+
+
+def collect(source: Source, ctx: Context, session: PoliteSession) -> tuple[Batch, list[RawPayload]]:
+    """Fetch and parse every query of ``source``; lineage stamped, nothing written."""
+    queries = source.history_queries(ctx) if ctx.backfill else source.queries(ctx)
+    batch: Batch = {}
+    payloads: list[RawPayload] = []
+    for query in queries:
+        response = source.fetch(query, session, ctx.settings)
+        payloads.append(
+            RawPayload(
+                source.id, response.url, response.fetched_at, response.content_type, response.body
+            )
+        )
+        lineage = {
+            "source_url": response.url,
+            "fetched_at": response.fetched_at.astimezone(UTC).replace(tzinfo=None),
+            "parser_version": source.parser_version,
+        }
+        for table, table_rows in source.parse(query, response, ctx).items():
+            stamped = batch.setdefault(table, [])
+            for row in table_rows:
+                row.setdefault("source", source.id)
+                stamped.append({**lineage, **row})
+    return batch, payloads
+
+
+def unknown_gpu_names(batch: Batch) -> list[str]:
+    """GPU names that did not map to a canonical model, sorted and de-duplicated."""
+    names: set[str] = set()
+    for table in ("gpu_rental_offers", "gpu_hardware_prices"):
+        for row in batch.get(table, []):
+            if row.get("gpu_model") is None:
+                names.add(str(row.get("gpu_name_raw") or row.get("title")))
+    return sorted(names)
+
+
+def last_success(settings: Settings) -> dict[str, datetime]:
+    """Finish time of each source's latest successful run."""
+    try:
+        with read_connection(settings.db_path) as con:
+            found = con.execute(
+                "SELECT source, max(finished_at) FROM scrape_runs WHERE status = 'ok' GROUP BY 1"
+            ).fetchall()
+    except StoreError:
+        return {}
+    except Exception:  # an empty or older file without the run log
+        return {}
+    return {source: ts for source, ts in found}
+
+
+def refresh(
+    settings: Settings,
+    only: Sequence[str] = (),
+    *,
+    force: bool = False,
+    backfill: bool = False,
+    since: datetime | None = None,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+    session: PoliteSession | None = None,
+) -> list[SourceResult]:
+    """Refresh ``only`` (default: every source) under the refresh lock."""
+    say = progress or (lambda _msg: None)
+    ids = list(only) or source_ids()
+    sources = [get_source(i) for i in ids]  # unknown ids fail here, before any work
+    now = now or datetime.now(UTC)
+    ctx = Context(
+        settings=settings, now=now, since=since.date() if since else None, backfill=backfill
+    )
+    run_id = f"{now.strftime('%Y%m%dT%H%M%SZ')}-{uuid.uuid4().hex[:8]}"
+    store = Store(settings.db_path, raw_dir=settings.raw_dir)
+    results: list[SourceResult] = []
+    with refresh_lock(settings):
+        store.init()
+        previous = {} if force or backfill else last_success(settings)
+        own_session = session is None
+        http = session or PoliteSession(settings)
+        try:
+            for position, source in enumerate(sources, start=1):
+                prefix = f"[{position}/{len(sources)}] {source.id}"
+                last = previous.get(source.id)
+                naive_now = now.astimezone(UTC).replace(tzinfo=None)
+                if last is not None and naive_now - last < source.min_interval:
+                    say(f"{prefix}: skipped, refreshed {last:%Y-%m-%d %H:%M} UTC (use --force)")
+                    results.append(SourceResult(source.id, "skipped"))
+                    continue
+                say(f"{prefix}: fetching")
+                results.append(run_source(source, ctx, http, store, run_id))
+                done = results[-1]
+                if done.status == "ok":
+                    say(f"{prefix}: ok, {done.rows_written} rows")
+                else:
+                    say(f"{prefix}: FAILED: {done.error}")
+        finally:
+            if own_session:
+                http.close()
+    return results
+
+
+def run_source(
+    source: Source, ctx: Context, session: PoliteSession, store: Store, run_id: str
+) -> SourceResult:
+    """Collect, check and write one source; record the outcome in ``scrape_runs``."""
+    run = RunRecord(
+        run_id=run_id, source=source.id, started_at=datetime.now(UTC).replace(tzinfo=None)
+    )
+    try:
+        if source.requires_key and not ctx.settings.api_key(source.id):
+            raise RigShiftError(
+                f"no API key: set RIGSHIFT_{source.id.upper()}_API_KEY (see README)"
+            )
+        batch, payloads = collect(source, ctx, session)
+        check_batch(source.id, batch, source.row_noun)
+        run.unknown_gpu_names = unknown_gpu_names(batch)
+        derived = []
+        if "gpu_rental_offers" in batch:
+            days = sorted({r["observed_at"].date() for r in batch["gpu_rental_offers"]})
+            derived.append(rebuild_sql(days))
+        store.write_source(batch, run, payloads, derived)
+        return SourceResult(
+            source.id, "ok", run.rows_written, unknown_gpu_names=run.unknown_gpu_names
+        )
+    except Exception as exc:  # one source's failure, whatever it is, must not stop the run
+        message = exc.one_line() if isinstance(exc, RigShiftError) else _describe(exc)
+        run.status = "failed"
+        run.error = f"{source.id}: {message}"
+        try:
+            store.record_run(run)
+        except RigShiftError:
+            pass  # the store itself is unavailable; the CLI still reports the failure
+        return SourceResult(source.id, "failed", error=run.error)
+
+
+def _describe(exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -1,0 +1,161 @@
+"""The source contract: ``queries`` (pure) -> ``fetch`` (the only I/O) -> ``parse`` (pure).
+
+A source module defines one :class:`Source` subclass. ``parse`` returns rows for the
+store's tables with units already normalised; the runner stamps lineage and checks them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, ClassVar
+
+from scrapers.config import SAMPLES_DIR, Settings
+from scrapers.errors import ParseError
+from scrapers.http import PoliteSession, Response
+from scrapers.store import Batch
+
+
+@dataclass(frozen=True)
+class Query:
+    """One upstream request, described before any I/O happens."""
+
+    url: str
+    method: str = "GET"
+    params: Mapping[str, Any] | None = None
+    json: Any = None
+    headers: Mapping[str, str] | None = None
+    label: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a source may know when building queries and parsing: settings and the clock."""
+
+    settings: Settings
+    now: datetime
+    since: date | None = None
+    backfill: bool = False
+
+    @property
+    def snapshot_at(self) -> datetime:
+        """The fetch time truncated to the hour: re-running within the hour is idempotent."""
+        return self.now.astimezone(UTC).replace(minute=0, second=0, microsecond=0, tzinfo=None)
+
+
+class Source:
+    """Base class for one upstream source."""
+
+    id: ClassVar[str]
+    kind: ClassVar[str]  # coins | rental | hardware | energy | carbon
+    title: ClassVar[str]
+    base_url: ClassVar[str]
+    parser_version: ClassVar[str] = "1"
+    min_interval: ClassVar[timedelta] = timedelta(hours=1)
+    expected_interval: ClassVar[timedelta] = timedelta(days=1)
+    requires_key: ClassVar[bool] = False
+    row_noun: ClassVar[str] = "rows"
+
+    def queries(self, ctx: Context) -> list[Query]:
+        """The requests a refresh makes (pure)."""
+        raise NotImplementedError
+
+    def history_queries(self, ctx: Context) -> list[Query]:
+        """The requests a backfill makes; sources without history endpoints return none."""
+        return []
+
+    def fetch(self, query: Query, session: PoliteSession, settings: Settings) -> Response:
+        """Perform ``query`` through the polite session, honouring the base-URL override."""
+        url = settings.rebase(self.id, query.url)
+        if query.method == "POST":
+            return session.post(url, json=query.json, params=query.params, headers=query.headers)
+        return session.get(url, params=query.params, headers=query.headers)
+
+    def parse(self, query: Query, response: Response, ctx: Context) -> Batch:
+        """Rows for the store's tables from one response (pure)."""
+        raise NotImplementedError
+
+
+# Parsing helpers shared by sources: upstreams send numbers as strings, nulls and junk.
+
+
+def load_json(response: Response) -> Any:
+    """Decode a JSON body or raise a one-line ParseError."""
+    try:
+        return json.loads(response.body)
+    except ValueError as exc:
+        raise ParseError(
+            f"malformed JSON from {response.url} ({exc.msg} at char {exc.pos})"
+        ) from None
+
+
+def to_float(value: Any) -> float | None:
+    """A number from a number, a numeric string ("7.2", "$1,299.99", "12 %") or None."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        number = float(value)
+    else:
+        text = str(value).strip().replace(",", "").lstrip("$").rstrip("%").strip()
+        if not text or text.lower() in {"null", "none", "nan", "n/a", "-", "--", "na"}:
+            return None
+        try:
+            number = float(text)
+        except ValueError:
+            return None
+    return number if number == number and number not in (float("inf"), float("-inf")) else None
+
+
+def to_int(value: Any) -> int | None:
+    """An integer from a number or numeric string, else None."""
+    number = to_float(value)
+    return int(number) if number is not None else None
+
+
+def from_unix(value: Any) -> datetime | None:
+    """A naive UTC datetime from unix seconds or milliseconds (told apart by magnitude)."""
+    number = to_float(value)
+    if number is None:
+        return None
+    if number > 1e11:  # milliseconds: 1e11 s is the year 5138
+        number /= 1000.0
+    return datetime.fromtimestamp(number, UTC).replace(tzinfo=None)
+
+
+def require(mapping: Mapping[str, Any], key: str, where: str) -> Any:
+    """``mapping[key]`` or a ParseError naming what is missing."""
+    if not isinstance(mapping, Mapping) or key not in mapping:
+        raise ParseError(f"{where}: missing field {key!r}: layout changed?")
+    return mapping[key]
+
+
+def day_start(d: date) -> datetime:
+    """Midnight UTC of ``d`` as a naive datetime."""
+    return datetime(d.year, d.month, d.day)
+
+
+def month_start(period: str) -> date:
+    """The first day of a "YYYY-MM" period."""
+    try:
+        year, month = period[:7].split("-")
+        return date(int(year), int(month), 1)
+    except (ValueError, AttributeError):
+        raise ParseError(f"period {period!r} is not YYYY-MM") from None
+
+
+def hours(n: float) -> timedelta:
+    """``timedelta(hours=n)`` (readability helper for class attributes)."""
+    return timedelta(hours=n)
+
+
+def sample_file(source_id: str, label: str) -> Path:
+    """The bundled sample payload for a query label: ``data/samples/<source>/<label>.*``."""
+    folder = SAMPLES_DIR / source_id
+    matches = sorted(folder.glob(f"{label}.*"))
+    if not matches:
+        raise FileNotFoundError(f"no sample payload {folder}/{label}.*")
+    return matches[0]
