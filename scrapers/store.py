@@ -51,11 +51,24 @@ def _is_lock_error(exc: Exception) -> bool:
     return "lock" in text and ("conflicting" in text or "could not set" in text)
 
 
+# Every read-only connection is locked down the same way: readers never need files, network
+# or extensions, and DuckDB refuses two connections to one file with different configs in a
+# process, so the SQL console and the pages must share this exact config.
+READ_CONFIG: dict[str, str | bool | int] = {
+    "enable_external_access": False,
+    "autoload_known_extensions": False,
+    "autoinstall_known_extensions": False,
+    "lock_configuration": True,
+}
+
+
 def _connect_with_retry(path: str, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + wait_s
     delay = 0.01
     while True:
         try:
+            if read_only and not path.startswith("md:"):  # MotherDuck needs its extension
+                return duckdb.connect(path, read_only=True, config=dict(READ_CONFIG))
             return duckdb.connect(path, read_only=read_only)
         except duckdb.IOException as exc:
             if not _is_lock_error(exc):

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from scrapers.commands import dashboard, demo, refresh, status
+from scrapers.commands import dashboard, demo, refresh, sql, status
 
-COMMAND_MODULES = [refresh, status, demo, dashboard]
+COMMAND_MODULES = [refresh, status, demo, dashboard, sql]
