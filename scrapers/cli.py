@@ -5,6 +5,7 @@ refresh holds the lock (try later)."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -55,6 +56,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("rigshift: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: still one line, the traceback on request
+        if os.environ.get("RIGSHIFT_DEBUG"):
+            raise
+        text = " ".join(str(exc).split())
+        print(
+            f"rigshift: internal error: {type(exc).__name__}: {text} "
+            "(set RIGSHIFT_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

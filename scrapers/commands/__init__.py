@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from scrapers.commands import dashboard, demo, export, refresh, sql, status
+from scrapers.commands import dashboard, demo, export, refresh, sql, status, synth
 
-COMMAND_MODULES = [refresh, status, demo, dashboard, sql, export]
+COMMAND_MODULES = [refresh, status, demo, dashboard, sql, export, synth]
