@@ -78,9 +78,13 @@ def build_synthetic(
     con = duckdb.connect(str(tmp))
     try:
         ensure_schema(con)
-        lineage = "'synthetic://seed/" + str(seed) + "', TIMESTAMP '" + str(end) + "', 'synth-1'"
+        lineage = (
+            f"'synthetic://seed/{seed}' AS source_url, TIMESTAMP '{end}' AS fetched_at, "
+            "'synth-1' AS parser_version"
+        )
         models = " UNION ALL ".join(
-            f"SELECT {i} AS m, '{name}' AS model, {rate} AS base, {share} AS share, {drift} AS drift"
+            f"SELECT {i} AS m, '{name}' AS model, {rate} AS base, {share} AS share, "
+            f"{drift} AS drift"
             for i, (name, rate, share, drift) in enumerate(MODELS)
         )
         say(f"rental offers: {sc.days} days x 24 h x {sc.offers_per_snapshot} offers")
@@ -104,17 +108,13 @@ def build_synthetic(
                    'on_demand' AS pricing_type,
                    TIMESTAMP '{start}' + INTERVAL (h.range) HOUR AS observed_at,
                    o.model AS gpu_name_raw, o.model AS gpu_model, o.num_gpus,
-                   o.base * o.level * pow(1 + o.drift, h.range / 8766.0)
-                     * (0.95 + 0.1 * {_rand(seed, "o.k", "h.range")}) AS rate_usd_per_gpu_hour,
-                   NULL AS offer_rate_usd_per_hour, 24.0 AS gpu_ram_gb, 'US' AS location,
-                   0.99 AS reliability, {_rand(seed, "o.k", "h.range", "'r'")} > 0.3 AS available,
-                   {lineage.split(", ")[0]} AS source_url,
-                   {lineage.split(", ")[1]} AS fetched_at, 'synth-1' AS parser_version
-            FROM offers o, range({sc.days * 24}) h
+                   rate AS rate_usd_per_gpu_hour, rate * o.num_gpus AS offer_rate_usd_per_hour,
+                   24.0 AS gpu_ram_gb, 'US' AS location, 0.99 AS reliability,
+                   {_rand(seed, "o.k", "h.range", "'r'")} > 0.3 AS available, {lineage}
+            FROM offers o, range({sc.days * 24}) h,
+                 LATERAL (SELECT o.base * o.level * pow(1 + o.drift, h.range / 8766.0)
+                          * (0.95 + 0.1 * {_rand(seed, "o.k", "h.range")}) AS rate)
         """)
-        con.execute(
-            "UPDATE gpu_rental_offers SET offer_rate_usd_per_hour = rate_usd_per_gpu_hour * num_gpus"
-        )
         say("coins, energy, hardware")
         coins = " UNION ALL ".join(
             f"SELECT '{c}' AS coin, '{a}' AS algorithm, {n} AS n, {bt} AS bt, {r} AS r, {p} AS p"
@@ -122,7 +122,8 @@ def build_synthetic(
         )
         con.execute(f"""
             INSERT INTO coin_network BY NAME
-            SELECT 'coinmetrics' AS source, c.coin, DATE '{start}' + INTERVAL (d.range) DAY AS observed_at,
+            SELECT 'coinmetrics' AS source, c.coin,
+                   DATE '{start}' + INTERVAL (d.range) DAY AS observed_at,
                    c.coin AS coin_name, c.algorithm,
                    CASE WHEN c.coin = 'BTC' THEN c.n * pow(1.4, d.range / 365.25) * 600 / 4294967296
                         ELSE c.n * c.bt END AS difficulty,
@@ -130,9 +131,7 @@ def build_synthetic(
                    c.r AS block_reward_coins,
                    c.p * (0.8 + 0.4 * {_rand(seed, "d.range", "c.coin")}) AS price_usd,
                    NULL AS price_btc, NULL AS difficulty_24h, NULL AS block_reward_24h_coins,
-                   NULL AS price_btc_24h,
-                   'synthetic://seed/{seed}' AS source_url, TIMESTAMP '{end}' AS fetched_at,
-                   'synth-1' AS parser_version
+                   NULL AS price_btc_24h, {lineage}
             FROM ({coins}) c, range({sc.days}) d
         """)
         regions = ", ".join(f"('{r}')" for r in REGIONS)
@@ -143,9 +142,7 @@ def build_synthetic(
                    (5 + 6 * {_rand(seed, "r.region", "m.range")}) / 100 AS price_usd_per_kwh,
                    5 + 6 * {_rand(seed, "r.region", "m.range")} AS price_native,
                    'USc/kWh' AS native_unit, NULL AS usd_per_native_currency,
-                   r.region AS region_name,
-                   'synthetic://seed/{seed}' AS source_url, TIMESTAMP '{end}' AS fetched_at,
-                   'synth-1' AS parser_version
+                   r.region AS region_name, {lineage}
             FROM (VALUES {regions}) r(region), range({sc.days // 30 + 1}) m
         """)
         con.execute(f"""
@@ -154,9 +151,7 @@ def build_synthetic(
                    TIMESTAMP '{start}' + INTERVAL (w.range * 7) DAY AS observed_at,
                    m.model AS title, m.model AS gpu_model, 'used' AS condition,
                    m.base * 3000 * (0.9 + 0.2 * {_rand(seed, "m.m", "w.range")}) AS price_usd,
-                   100 AS quantity, NULL AS url,
-                   'synthetic://seed/{seed}' AS source_url, TIMESTAMP '{end}' AS fetched_at,
-                   'synth-1' AS parser_version
+                   100 AS quantity, NULL AS url, {lineage}
             FROM models m, range({sc.days // 7 + 1}) w
         """)
         say("rental index")
