@@ -6,23 +6,28 @@ to one id such as ``RTX 4090`` or ``H100 SXM`` and returns ``None`` for names it
 know, so callers keep the row and report the name instead of guessing.
 
 Distinctions that matter for price: H100 SXM / PCIe / NVL; A100 40 GB / 80 GB and SXM /
-PCIe; ``RTX A4000`` (Ampere) is not ``RTX 4000 Ada``; Ti and SUPER are separate models.
+PCIe; ``RTX A4000`` (Ampere) is not ``RTX 4000 Ada``; Ti and SUPER are separate models;
+consumer cards sold in two memory sizes get a suffix for the non-original one (``RTX 3080
+12GB``, ``RTX 4060 Ti 16GB``); laptop chips are not their desktop namesakes (``None``).
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _NOISE = re.compile(
     r"\b(NVIDIA|GEFORCE|AMD|RADEON|INTEL|TESLA|QUADRO|GRAPHICS CARD|GPU|INSTINCT|OAM)\b|[®™()]"
 )
-_MEMORY = re.compile(r"(\d{2,3})\s*G(?:B)?\b")
+# "8GB", "12G", "O24G" (ASUS part numbers); not "2.5G" or "15 Gbps".
+_MEMORY = re.compile(r"(?<![\d.])(\d{1,3})\s*G(?:B)?\b")
 
 # Datacentre parts first: their names embed digits that consumer rules would misread.
 _DATACENTRE: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bGH200\b"), "GH200"),
     (re.compile(r"\bGB200\b"), "GB200"),
     (re.compile(r"\bB200\b"), "B200"),
+    (re.compile(r"\bH200\b.*\bNVL\b"), "H200 NVL"),
     (re.compile(r"\bH200\b"), "H200 SXM"),
     (re.compile(r"\bH100\b.*\bNVL\b"), "H100 NVL"),
     (re.compile(r"\bH100\b.*\bPCI"), "H100 PCIe"),
@@ -48,7 +53,10 @@ _QUADRO_RTX = re.compile(r"^(?:Q\s+)?RTX\s*(\d{4})$")  # "Quadro RTX 6000" after
 _CONSUMER = re.compile(r"\b(RTX|GTX|RX)\s*(\d{3,4})\s*(TI|SUPER|XTX|XT|GRE)?\s*(SUPER)?\b")
 _ARC = re.compile(r"\bARC\s*([AB]\d{3})\b")
 _CMP = re.compile(r"\bCMP\s*(\d{2,3})\s*HX\b")
-_LAMBDA = re.compile(r"^GPU_\d+X_(.+)$")
+_LAMBDA = re.compile(r"^GPU_(\d+)X_(.+)$")
+_TITAN = re.compile(r"\bTITAN\s*(RTX|XP|V|X)\b")
+_SUPER_SHORT = re.compile(r"\b(RTX\s*\d{4})S\b")  # "RTX 4080S" is the 4080 SUPER
+_MOBILE = re.compile(r"\b(LAPTOP|MOBILE|MAX\s*Q)\b")
 
 _LAMBDA_IDS = {
     "H100_PCIE": "H100 PCIe",
@@ -56,7 +64,6 @@ _LAMBDA_IDS = {
     "H100_NVL": "H100 NVL",
     "GH200": "GH200",
     "B200_SXM6": "B200",
-    "A100": "A100 40GB SXM",
     "A100_SXM4": "A100 40GB SXM",
     "A100_PCIE": "A100 40GB PCIe",
     "A100_80GB_SXM4": "A100 80GB SXM",
@@ -67,7 +74,22 @@ _LAMBDA_IDS = {
     "V100": "V100 16GB",
 }
 
+# Consumer models sold with two memory sizes at clearly different prices. The bare id is the
+# original configuration; the other size gets a suffix (Tom's HW and retailers list both).
+_MEMORY_VARIANTS: dict[str, dict[int, str]] = {
+    "GTX 1060": {3: "GTX 1060 3GB"},
+    "RTX 2060": {12: "RTX 2060 12GB"},
+    "RTX 3060": {8: "RTX 3060 8GB"},
+    "RTX 3080": {12: "RTX 3080 12GB"},
+    "RTX 4060 Ti": {16: "RTX 4060 Ti 16GB"},
+    "RTX 5060 Ti": {16: "RTX 5060 Ti 16GB"},
+    "RX 5500 XT": {8: "RX 5500 XT 8GB"},
+    "RX 9060 XT": {16: "RX 9060 XT 16GB"},
+    "Arc A770": {8: "Arc A770 8GB"},
+}
 
+
+@lru_cache(maxsize=4096)  # a snapshot repeats a few dozen names thousands of times
 def canonical_gpu(name: str | None, memory_gb: float | None = None) -> str | None:
     """Canonical model id for an upstream GPU name, or ``None`` when it is not recognised.
 
@@ -80,12 +102,18 @@ def canonical_gpu(name: str | None, memory_gb: float | None = None) -> str | Non
 
     lam = _LAMBDA.match(upper)
     if lam:
-        return _LAMBDA_IDS.get(lam.group(1))
+        count, rest = int(lam.group(1)), lam.group(2)
+        if rest == "A100":  # Lambda's plain 1x/2x/4x A100 are 40 GB PCIe; the 8x is SXM4
+            return "A100 40GB SXM" if count == 8 else "A100 40GB PCIe"
+        known = _LAMBDA_IDS.get(rest)
+        # Newer Lambda ids (e.g. gpu_8x_v100_n) fall through to the generic rules.
+        return known or canonical_gpu(rest.replace("_", " "), memory_gb)
 
     # "PCle" (lower-case L) is a common typo for PCIe in retail titles.
     text = upper.replace("-", " ").replace("_", " ").replace("PCLE", "PCIE")
     is_quadro = "QUADRO" in text
     text = " ".join(_NOISE.sub(" ", text).split())
+    text = _SUPER_SHORT.sub(r"\1 SUPER", text)
 
     if re.search(r"\bA100", text):
         return _a100(text, memory_gb)
@@ -103,10 +131,14 @@ def canonical_gpu(name: str | None, memory_gb: float | None = None) -> str | Non
         return f"RTX {m.group(1)}"
     if m := _CMP.search(text):
         return f"CMP {m.group(1)}HX"
+    if m := _TITAN.search(text):
+        return "Titan Xp" if m.group(1) == "XP" else f"Titan {m.group(1)}"
     if m := _ARC.search(text):
-        return f"Arc {m.group(1)}"
+        return _variant(f"Arc {m.group(1)}", text, memory_gb)
     if (is_quadro or text.startswith("Q ")) and (m := _QUADRO_RTX.match(text)):
         return f"Quadro RTX {m.group(1)}"
+    if _MOBILE.search(text):
+        return None  # laptop chips share desktop names but not their speed or price
     if m := _CONSUMER.search(text):
         family, number, suffix, super_ = m.groups()
         if family == "RTX" and number in {"6000", "8000", "5000", "4000"} and not suffix:
@@ -116,11 +148,21 @@ def canonical_gpu(name: str | None, memory_gb: float | None = None) -> str | Non
             parts.append("Ti" if suffix == "TI" else suffix)
         if super_ and suffix != "SUPER":
             parts.append("SUPER")
-        model = " ".join(parts)
-        if model == "RTX 3060" and _memory(text, None) == 8:
-            return "RTX 3060 8GB"
-        return model
+        return _variant(" ".join(parts), text, memory_gb)
     return None
+
+
+def _variant(model: str, text: str, memory_gb: float | None) -> str:
+    variants = _MEMORY_VARIANTS.get(model)
+    if not variants:
+        return model
+    mem = _memory(text, memory_gb)
+    if mem is None:
+        return model
+    for size, name in variants.items():
+        if abs(mem - size) < 1:  # vast.ai reports 16380 MB for a 16 GB card
+            return name
+    return model
 
 
 def _memory(text: str, hint: float | None) -> float | None:
