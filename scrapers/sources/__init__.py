@@ -10,9 +10,17 @@ from scrapers.sources.base import Source
 # id -> "module:Class". Ids are lower-case and name the RIGSHIFT_<ID>_* settings.
 REGISTRY: dict[str, str] = {
     "whattomine": "scrapers.sources.whattomine:WhatToMine",
+    "mempool": "scrapers.sources.mempool:Mempool",
+    "coingecko": "scrapers.sources.coingecko:CoinGecko",
+    "coinmetrics": "scrapers.sources.coinmetrics:CoinMetrics",
     "vastai": "scrapers.sources.vastai:VastAi",
+    "runpod": "scrapers.sources.runpod:RunPod",
+    "lambda": "scrapers.sources.lambdacloud:LambdaCloud",
+    "tomshardware": "scrapers.sources.tomshardware:TomsHardware",
     "newegg": "scrapers.sources.newegg:Newegg",
     "eia": "scrapers.sources.eia:Eia",
+    "ember": "scrapers.sources.ember:Ember",
+    "carbon": "scrapers.sources.carbon:Carbon",
 }
 
 
