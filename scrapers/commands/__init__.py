@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
-from scrapers.commands import dashboard, demo, export, refresh, sql, status, synth
+from scrapers.commands import (
+    dashboard,
+    demo,
+    export,
+    pivot,
+    refresh,
+    site,
+    sql,
+    status,
+    synth,
+)
 
-COMMAND_MODULES = [refresh, status, demo, dashboard, sql, export, synth]
+COMMAND_MODULES = [refresh, status, demo, dashboard, sql, export, synth, pivot, site]

@@ -1,0 +1,344 @@
+"""Same megawatt, three uses: BTC mining, own GPU cloud, colocation lease. Pure, no I/O.
+
+All money figures are per MW of IT load (critical IT MW). PUE turns IT MW into grid MW:
+power bills are paid on grid MW = IT MW x PUE, which is the only place grid MW enters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from dashboard.engine.model import MarketSnapshot
+from scrapers.errors import ConfigError
+from scrapers.units import (
+    BTC_DIFFICULTY_1_HASHES,
+    BTC_TARGET_BLOCK_TIME_S,
+    DAYS_PER_YEAR,
+    HOURS_PER_YEAR,
+    btc_nethash_hs,
+    mw_to_kw,
+    ph_per_mw,
+    usd_per_kw_month_to_usd_per_mw_year,
+)
+
+BLOCKS_PER_DAY = 86_400 / BTC_TARGET_BLOCK_TIME_S  # 144
+
+# Halvings (block 210,000 x n) by date; the fourth: 2024-04-20, block 840,000 (bitgetapp).
+_HALVINGS: tuple[tuple[date, float], ...] = (
+    (date(2024, 4, 20), 3.125),
+    (date(2020, 5, 11), 6.25),
+    (date(2016, 7, 9), 12.5),
+    (date(2012, 11, 28), 25.0),
+)
+
+
+def btc_subsidy_btc(on: date) -> float:
+    """Block subsidy in BTC on a date (the next halving, ~2028, is not assumed)."""
+    for start, subsidy in _HALVINGS:
+        if on >= start:
+            return subsidy
+    return 50.0
+
+
+# Every default below is shown in the app with its basis (SITE_DEFAULTS_BASIS).
+@dataclass(frozen=True)
+class SiteAssumptions:
+    """Inputs of the per-site comparison; ``None`` means "take it from the market snapshot"."""
+
+    mw_it: float = 10.0
+    pue: float = 1.20
+    power_price_usd_per_kwh: float = 0.06
+    # BTC mining
+    asic_efficiency_j_per_th: float = 20.0
+    btc_price_usd: float | None = None
+    btc_difficulty: float | None = None
+    btc_fees_per_block_btc: float | None = None
+    btc_subsidy_btc: float | None = None
+    asic_capex_usd_per_mw: float = 1_000_000.0
+    mining_other_opex_pct: float = 0.10
+    # Own GPU cloud
+    gpu_model: str = "H100 SXM"
+    all_in_w_per_gpu: float = 1_275.0
+    rental_rate_usd_per_gpu_hour: float | None = None
+    utilization: float = 0.70
+    platform_fee: float = 0.0
+    gpu_capex_usd: float = 30_000.0
+    gpu_nodes_share_of_cluster: float = 0.85
+    gpu_cloud_other_opex_pct: float = 0.15
+    hall_capex_usd_per_mw: float = 10_700_000.0
+    # Colocation lease (powered shell)
+    colo_rent_usd_per_kw_month: float = 150.0
+    colo_power_pass_through: bool = True
+    colo_other_opex_pct: float = 0.15
+
+
+SITE_DEFAULTS_BASIS: dict[str, str] = {
+    "mw_it": "example 10 MW of critical IT load",
+    "pue": "Applied Digital designs for 1.18; Bitfarms targets 1.2-1.3 (economics.md §1.4, "
+    "peers.md §3.2)",
+    "power_price_usd_per_kwh": "$0.06/kWh default of the product notes; EIA industrial by state "
+    "when chosen",
+    "asic_efficiency_j_per_th": "15-20 J/TH fleets (peers.md §3.1); S21 ~17.5, S19 XP ~21.5",
+    "asic_capex_usd_per_mw": "~$1M/MW for BTC self-mining, low end (cardencex via peers.md §3.1)",
+    "mining_other_opex_pct": "assumption: staff, repairs, pool and hosting overhead; no citable "
+    "figure",
+    "all_in_w_per_gpu": "assumption: 700 W H100 SXM TDP plus host, network and storage share "
+    "(~10.2 kW per 8-GPU server)",
+    "rental_rate_usd_per_gpu_hour": "RigShift rental index for the model; else $2.25 (H100/H200 "
+    "on-demand $2.00-2.50 May 2026, economics.md §3)",
+    "utilization": "a debt-financed GPU fleet breaks even around 70 % (peers.md §3.2)",
+    "platform_fee": "0 when selling direct; set 0.25 to sell through a marketplace",
+    "gpu_capex_usd": "H100 $25-40k new (neighborhoodsf via economics.md §2)",
+    "gpu_nodes_share_of_cluster": "GPU nodes are 85 % of cluster cost, networking 10 %, storage "
+    "5 % (CoreWeave notes)",
+    "gpu_cloud_other_opex_pct": "assumption: staff, support, bandwidth; no citable figure",
+    "hall_capex_usd_per_mw": "data hall build $7.7M/MW (2023) -> $10.7M/MW (2025) (build.inc "
+    "citing CBRE)",
+    "colo_rent_usd_per_kw_month": "North America asking rent $137.86 (2022) -> $163.44 (2023) "
+    "per kW-month (CBRE)",
+    "colo_power_pass_through": "tenants usually pay power at cost (modified gross / NNN leases)",
+    "colo_other_opex_pct": "site NOI ~85 % of rent (TeraWulf, Cipher), so ~15 % operating cost",
+}
+
+FALLBACK_RENTAL_RATE_USD_PER_GPU_HOUR = 2.25
+
+
+@dataclass(frozen=True)
+class SiteUse:
+    """One use of the site's megawatts, per MW of IT load per year."""
+
+    use: str  # btc_mining | gpu_cloud | colocation
+    revenue_usd_per_mw_year: float
+    power_cost_usd_per_mw_year: float
+    opex_usd_per_mw_year: float  # power included
+    net_usd_per_mw_year: float
+    capex_usd_per_mw: float
+    payback_years: float | None
+    basis: str = ""
+
+
+@dataclass(frozen=True)
+class SiteResult:
+    """The three uses side by side, plus the BTC figures they rest on."""
+
+    assumptions: SiteAssumptions
+    uses: tuple[SiteUse, ...]
+    hashprice_usd_per_ph_day: float
+    network_hashrate_hs: float
+    btc_price_usd: float
+    grid_mw: float
+    gpus_per_mw: float
+    rental_rate_usd_per_gpu_hour: float
+    rental_rate_source: str
+    totals: dict[str, dict[str, float | None]] = field(default_factory=dict)
+
+    def use(self, name: str) -> SiteUse:
+        """The entry for ``name`` (btc_mining, gpu_cloud or colocation)."""
+        return next(u for u in self.uses if u.use == name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON shape of ``rigshift site --json``."""
+        return asdict(self)
+
+
+def validate_site(sa: SiteAssumptions) -> None:
+    """Raise ConfigError listing every invalid site input, one line per problem."""
+    problems = []
+    if sa.mw_it <= 0:
+        problems.append(f"IT load must be positive (got {sa.mw_it} MW).")
+    if sa.pue < 1:
+        problems.append(f"PUE must be at least 1 (got {sa.pue}).")
+    if sa.power_price_usd_per_kwh < 0:
+        problems.append(
+            f"power price must not be negative (got {sa.power_price_usd_per_kwh} USD/kWh)."
+        )
+    if sa.asic_efficiency_j_per_th <= 0:
+        problems.append(
+            f"ASIC efficiency must be positive (got {sa.asic_efficiency_j_per_th} J/TH)."
+        )
+    if sa.all_in_w_per_gpu <= 0:
+        problems.append(f"power per GPU must be positive (got {sa.all_in_w_per_gpu} W).")
+    if not 0 <= sa.utilization <= 1:
+        problems.append(f"utilization must be between 0 and 1 (got {sa.utilization}).")
+    for name in (
+        "platform_fee",
+        "mining_other_opex_pct",
+        "gpu_cloud_other_opex_pct",
+        "colo_other_opex_pct",
+    ):
+        value = getattr(sa, name)
+        if not 0 <= value <= 1:
+            problems.append(f"{name.replace('_', ' ')} must be between 0 and 1 (got {value}).")
+    if not 0 < sa.gpu_nodes_share_of_cluster <= 1:
+        problems.append(f"GPU nodes share must be in (0, 1] (got {sa.gpu_nodes_share_of_cluster}).")
+    for name in (
+        "asic_capex_usd_per_mw",
+        "gpu_capex_usd",
+        "hall_capex_usd_per_mw",
+        "colo_rent_usd_per_kw_month",
+    ):
+        if getattr(sa, name) < 0:
+            problems.append(
+                f"{name.replace('_', ' ')} must not be negative (got {getattr(sa, name)})."
+            )
+    for name in ("btc_price_usd", "btc_difficulty", "rental_rate_usd_per_gpu_hour"):
+        value = getattr(sa, name)
+        if value is not None and value <= 0:
+            problems.append(f"{name.replace('_', ' ')} must be positive (got {value}).")
+    if problems:
+        raise ConfigError("\n".join(problems))
+
+
+def hashprice_usd_per_ph_day(
+    btc_price_usd: float, difficulty: float, subsidy_btc: float, fees_btc: float = 0.0
+) -> float:
+    """(144 x (subsidy + fees) x price) / network PH/s, with H/s = D x 2^32 / 600."""
+    network_ph = btc_nethash_hs(difficulty) / 1e15
+    return BLOCKS_PER_DAY * (subsidy_btc + fees_btc) * btc_price_usd / network_ph
+
+
+def _payback(capex: float, net: float) -> float | None:
+    return capex / net if net > 0 else None
+
+
+def grid_power_cost_usd_per_mw_year(sa: SiteAssumptions, load_factor: float = 1.0) -> float:
+    """Power bill for 1 MW of IT load running ``load_factor`` of the time: paid on grid MW."""
+    return mw_to_kw(1.0) * sa.pue * load_factor * HOURS_PER_YEAR * sa.power_price_usd_per_kwh
+
+
+def evaluate_site(market: MarketSnapshot, sa: SiteAssumptions) -> SiteResult:
+    """Revenue, opex, net, capex and payback per MW of IT for mining, GPU cloud and colocation."""
+    validate_site(sa)
+    price = sa.btc_price_usd or market.btc_price_usd
+    difficulty = sa.btc_difficulty or market.btc_difficulty
+    if not price or not difficulty:
+        missing = "BTC price" if not price else "BTC difficulty"
+        raise ConfigError(f"no {missing} in the store: pass it (--btc-price / --btc-difficulty)")
+    subsidy = (
+        sa.btc_subsidy_btc if sa.btc_subsidy_btc is not None else btc_subsidy_btc(date.today())
+    )
+    fees = sa.btc_fees_per_block_btc
+    if fees is None:
+        fees = market.btc_fees_per_block_btc or 0.0
+    hashprice = hashprice_usd_per_ph_day(price, difficulty, subsidy, fees)
+
+    # BTC mining: 1 MW of ASICs at J/TH delivers ph_per_mw PH/s, all day.
+    mining_rev = hashprice * ph_per_mw(sa.asic_efficiency_j_per_th) * DAYS_PER_YEAR
+    mining_power = grid_power_cost_usd_per_mw_year(sa)
+    mining_opex = mining_power + sa.mining_other_opex_pct * mining_rev
+    mining = SiteUse(
+        "btc_mining",
+        mining_rev,
+        mining_power,
+        mining_opex,
+        mining_rev - mining_opex,
+        sa.asic_capex_usd_per_mw,
+        _payback(sa.asic_capex_usd_per_mw, mining_rev - mining_opex),
+        f"hashprice ${hashprice:,.2f}/PH/day x {ph_per_mw(sa.asic_efficiency_j_per_th):,.1f} "
+        f"PH/s per MW",
+    )
+
+    # Own GPU cloud: GPUs per MW from all-in watts; rented hours earn, idle hours draw little
+    # (power is billed at full draw: servers stay powered between jobs).
+    rate, rate_source = sa.rental_rate_usd_per_gpu_hour, "assumption"
+    if rate is None:
+        rate = market.rental_rates_usd_per_gpu_hour.get(sa.gpu_model)
+        rate_source = "rental index"
+    if rate is None:
+        rate, rate_source = FALLBACK_RENTAL_RATE_USD_PER_GPU_HOUR, "fallback default"
+    gpus_per_mw = 1e6 / sa.all_in_w_per_gpu
+    gpu_rev = gpus_per_mw * rate * HOURS_PER_YEAR * sa.utilization * (1 - sa.platform_fee)
+    gpu_power = grid_power_cost_usd_per_mw_year(sa)
+    gpu_opex = gpu_power + sa.gpu_cloud_other_opex_pct * gpu_rev
+    gpu_capex = (
+        gpus_per_mw * sa.gpu_capex_usd / sa.gpu_nodes_share_of_cluster + sa.hall_capex_usd_per_mw
+    )
+    gpu = SiteUse(
+        "gpu_cloud",
+        gpu_rev,
+        gpu_power,
+        gpu_opex,
+        gpu_rev - gpu_opex,
+        gpu_capex,
+        _payback(gpu_capex, gpu_rev - gpu_opex),
+        f"{gpus_per_mw:,.0f} x {sa.gpu_model} per MW at ${rate:.2f}/GPU-h, "
+        f"{sa.utilization:.0%} used",
+    )
+
+    # Colocation: rent per kW of IT; power passed through to the tenant at cost.
+    colo_rent = usd_per_kw_month_to_usd_per_mw_year(sa.colo_rent_usd_per_kw_month)
+    colo_power = grid_power_cost_usd_per_mw_year(sa)
+    colo_rev = colo_rent + (colo_power if sa.colo_power_pass_through else 0.0)
+    colo_opex = colo_power + sa.colo_other_opex_pct * colo_rent
+    colo = SiteUse(
+        "colocation",
+        colo_rev,
+        colo_power,
+        colo_opex,
+        colo_rev - colo_opex,
+        sa.hall_capex_usd_per_mw,
+        _payback(sa.hall_capex_usd_per_mw, colo_rev - colo_opex),
+        f"rent ${sa.colo_rent_usd_per_kw_month:,.2f}/kW-month"
+        + (", power passed through" if sa.colo_power_pass_through else ", power included"),
+    )
+    uses = (mining, gpu, colo)
+    totals = {
+        u.use: {
+            "revenue_usd_year": u.revenue_usd_per_mw_year * sa.mw_it,
+            "net_usd_year": u.net_usd_per_mw_year * sa.mw_it,
+            "capex_usd": u.capex_usd_per_mw * sa.mw_it,
+        }
+        for u in uses
+    }
+    return SiteResult(
+        assumptions=sa,
+        uses=uses,
+        hashprice_usd_per_ph_day=hashprice,
+        network_hashrate_hs=difficulty * BTC_DIFFICULTY_1_HASHES / BTC_TARGET_BLOCK_TIME_S,
+        btc_price_usd=price,
+        grid_mw=sa.mw_it * sa.pue,
+        gpus_per_mw=gpus_per_mw,
+        rental_rate_usd_per_gpu_hour=rate,
+        rental_rate_source=rate_source,
+        totals=totals,
+    )
+
+
+def place_against_deals(site_result: SiteResult, deals: pd.DataFrame) -> pd.DataFrame:
+    """Public deals and this site's three uses on one $/MW-year (IT) scale, highest first."""
+    rows = [
+        {
+            "label": f"{d.company} -> {d.counterparty}",
+            "kind": "deal",
+            "deal_type": d.deal_type,
+            "usd_per_mw_year": float(d.usd_per_mw_year),
+            "announced": d.announced,
+            "source_url": d.source_url,
+        }
+        for d in deals.itertuples(index=False)
+    ]
+    for u in site_result.uses:
+        value = u.revenue_usd_per_mw_year
+        if u.use == "colocation" and site_result.assumptions.colo_power_pass_through:
+            value -= u.power_cost_usd_per_mw_year  # deal values are rent, without power
+        rows.append(
+            {
+                "label": f"this site: {u.use.replace('_', ' ')}",
+                "kind": "this site",
+                "deal_type": u.use,
+                "usd_per_mw_year": value,
+                "announced": None,
+                "source_url": None,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    colo = deals.loc[deals["deal_type"] == "colocation", "usd_per_mw_year"].astype(float)
+    # Where each row sits among the public colocation deals (0 = below all, 1 = above all).
+    frame["share_of_colocation_deals_below"] = [
+        float((colo < v).mean()) if len(colo) else None for v in frame["usd_per_mw_year"]
+    ]
+    return frame.sort_values("usd_per_mw_year", ascending=False).reset_index(drop=True)
