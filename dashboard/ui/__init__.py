@@ -1,0 +1,1 @@
+"""Streamlit-side helpers: the shared frame, cached loaders and small render helpers."""

@@ -1,0 +1,173 @@
+"""The real app in headless Chromium: every page renders; screenshots for people to look at.
+
+Screenshots land in ``artifacts/screenshots/<page>.png`` (gitignored). Chromium comes from
+Debian (``/usr/bin/chromium``); the test skips only when no Chromium is installed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from app_store import build_app_store
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# url path -> screenshot name
+PAGES = {
+    "": "overview",
+    "fleet": "fleet",
+    "site": "site",
+    "timing": "timing",
+    "market": "market",
+    "data_health": "data_health",
+    "sql": "sql",
+}
+RENDERED = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+if CHROMIUM is None:
+    pytest.skip(
+        "no Chromium: install Debian's package (apt-get install chromium) for browser tests",
+        allow_module_level=True,
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, deadline_s: float = 60) -> None:
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited early:\n{log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as resp:
+                if resp.read().decode().strip() == "ok":
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(
+        f"streamlit not healthy after {deadline_s:.0f} s:\n{log.read_text()[-2000:]}"
+    )
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A running ``streamlit run dashboard/app.py`` on a free port over a fresh demo store."""
+    tmp = tmp_path_factory.mktemp("browser")
+    db = build_app_store(tmp / "rigshift.duckdb")
+    port = _free_port()
+    log = tmp / "streamlit.log"
+    env = {**os.environ, "RIGSHIFT_DB": str(db)}
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(ROOT / "dashboard" / "app.py"),
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(port),
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc, log)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's Chromium driven by Playwright, kept off the network."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _open(browser, url: str):  # noqa: ANN001, ANN202 - playwright objects
+    page = browser.new_page(viewport={"width": 1440, "height": 2000})
+    page.goto(url)
+    page.wait_for_selector("[data-testid='stAppViewContainer']", timeout=60_000)
+    page.wait_for_selector(RENDERED, timeout=60_000)
+    page.get_by_test_id("stSkeleton").first.wait_for(state="detached", timeout=30_000)
+    return page
+
+
+def _shoot(page, name: str) -> Path:  # noqa: ANN001
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def test_overview_renders_metrics_and_chart(app_url: str, browser) -> None:  # noqa: ANN001
+    page = _open(browser, app_url)
+    page.get_by_test_id("stPlotlyChart").first.wait_for(timeout=30_000)
+    page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=30_000)
+    assert page.get_by_test_id("stMetric").count() >= 5
+    assert page.get_by_test_id("stPlotlyChart").count() >= 1
+    assert page.get_by_text("DEMO DATA").count() >= 1
+    assert _shoot(page, "overview").stat().st_size > 10_000
+    page.close()
+
+
+@pytest.mark.parametrize("url_path", [p for p in PAGES if p])
+def test_page_renders_without_error(app_url: str, browser, url_path: str) -> None:  # noqa: ANN001
+    page = _open(browser, f"{app_url}/{url_path}")
+    assert page.get_by_test_id("stException").count() == 0
+    assert page.get_by_test_id("stHeading").count() >= 1
+    assert _shoot(page, PAGES[url_path]).stat().st_size > 10_000
+    page.close()
+
+
+def test_sidebar_nav_reaches_data_health(app_url: str, browser) -> None:  # noqa: ANN001
+    page = _open(browser, app_url)
+    page.get_by_test_id("stSidebarNav").get_by_text("Data health").click()
+    page.wait_for_url("**/data_health")
+    page.wait_for_selector(RENDERED, timeout=60_000)
+    page.get_by_test_id("stDataFrame").first.wait_for(timeout=30_000)
+    assert page.get_by_test_id("stMetric").count() == 4
+    page.close()

@@ -1,0 +1,202 @@
+"""The Streamlit app under AppTest: every page runs on the demo store, edge inputs and no store."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from app_store import build_app_store
+from streamlit.testing.v1 import AppTest
+
+from scrapers.store import RunRecord, Store, utcnow
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+PAGES = ["overview", "fleet", "site", "timing", "market", "data_health", "sql"]
+OVERVIEW_METRICS = (
+    "Mining net · ",
+    "Rental net ($/GPU/day)",
+    "Spread ($/GPU/day)",
+    "Payback of conversion (months)",
+    "Fleet NPV",
+)
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo store, built once per test session."""
+    return build_app_store(tmp_path_factory.mktemp("demo") / "rigshift.duckdb")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> Iterator[None]:
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+
+
+def _app(monkeypatch: pytest.MonkeyPatch, db: Path, page: str | None = None) -> AppTest:
+    monkeypatch.setenv("RIGSHIFT_DB", str(db))
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    if page and page != "overview":
+        at.switch_page(f"app_pages/{page}.py").run()
+    return at
+
+
+def _text(at: AppTest) -> str:
+    parts = [
+        e.value
+        for kind in ("markdown", "info", "error", "warning", "caption")
+        for e in at.get(kind)
+    ]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_runs_on_demo_data(monkeypatch: pytest.MonkeyPatch, demo_db: Path, page: str) -> None:
+    at = _app(monkeypatch, demo_db, page)
+    assert not at.exception
+    assert at.title, f"{page} shows no title"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_demo_badge_on_every_page(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path, page: str
+) -> None:
+    at = _app(monkeypatch, demo_db, page)
+    assert any("DEMO DATA" in w.value for w in at.warning)
+
+
+def test_overview_shows_the_five_kpis(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
+    at = _app(monkeypatch, demo_db)
+    labels = [m.label for m in at.metric]
+    for expected in OVERVIEW_METRICS:
+        assert any(label.startswith(expected) for label in labels), (expected, labels)
+
+
+def test_overview_mining_label_names_the_coin(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path
+) -> None:
+    at = _app(monkeypatch, demo_db)
+    label = next(m.label for m in at.metric if m.label.startswith("Mining net"))
+    coin = label.removeprefix("Mining net · ").split(" (")[0]
+    assert coin and coin != "no mineable coin"
+
+
+def test_overview_money_values_are_dollars(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
+    at = _app(monkeypatch, demo_db)
+    by_label = {m.label: m.value for m in at.metric}
+    assert by_label["Rental net ($/GPU/day)"].lstrip("−").startswith("$")
+    assert by_label["Spread ($/GPU/day)"].lstrip("−").startswith("$")
+
+
+def test_overview_describes_the_default_fleet(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path
+) -> None:
+    at = _app(monkeypatch, demo_db)
+    assert "1,000 × RTX 3090 at $0.060/kWh" in _text(at)
+    assert "70% rental utilization" in _text(at)
+
+
+def test_overview_has_verdict_and_explainer(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
+    at = _app(monkeypatch, demo_db)
+    assert "Verdict:" in _text(at)
+    assert any(e.label == "How this is computed" for e in at.expander)
+
+
+def test_overview_chart_has_source_and_download(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path
+) -> None:
+    at = _app(monkeypatch, demo_db)
+    assert any(c.value.startswith("Source:") and "as of" in c.value for c in at.caption)
+    assert at.get("download_button")
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("utilization_pct", 0.0), ("utilization_pct", 100.0), ("power_price", 100.0)],
+)
+def test_overview_edge_inputs(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path, key: str, value: float
+) -> None:
+    at = _app(monkeypatch, demo_db)
+    at.number_input(key=key).set_value(value).run()
+    assert not at.exception
+    assert any(m.label.startswith("Spread") for m in at.metric)
+
+
+def test_huge_power_price_means_no_payback(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
+    at = _app(monkeypatch, demo_db)
+    at.number_input(key="power_price").set_value(100.0).run()
+    payback = next(m for m in at.metric if m.label.startswith("Payback"))
+    assert payback.value in {"does not pay back at today's rates"} or float(payback.value) > 0
+
+
+def test_invalid_input_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
+    at = _app(monkeypatch, demo_db)
+    at.number_input(key="pue").set_value(0.5).run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert any("PUE must be at least 1" in e and "\n" not in e for e in errors), errors
+    assert not at.metric
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_missing_database_explains_how_to_load(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, page: str
+) -> None:
+    at = _app(monkeypatch, tmp_path / "nothing-here.duckdb", page)
+    assert not at.exception
+    assert "rigshift demo" in _text(at) and "rigshift refresh" in _text(at)
+
+
+@pytest.mark.parametrize("page", ["overview", "data_health"])
+def test_empty_database_explains_how_to_load(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, page: str
+) -> None:
+    db = tmp_path / "empty.duckdb"
+    Store(str(db)).init()
+    at = _app(monkeypatch, db, page)
+    assert not at.exception
+    assert "database is empty" in _text(at)
+    assert not any("DEMO DATA" in w.value for w in at.warning)
+
+
+def test_data_health_lists_sources_and_runs(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
+    at = _app(monkeypatch, demo_db, "data_health")
+    assert [m.label for m in at.metric] == ["Sources", "Fresh", "Stale", "Never loaded"]
+    assert int(at.metric[0].value) >= 1
+    assert len(at.dataframe) >= 2  # sources, run history
+    assert "run_id" in at.dataframe[-1].value.columns
+
+
+def test_data_health_flags_a_failed_source(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "failed.duckdb"
+    shutil.copy(demo_db, db)
+    now = utcnow() + timedelta(minutes=1)
+    Store(str(db)).record_run(
+        RunRecord(uuid.uuid4().hex, "vastai", now, now, "failed", 0, "HTTP 503 from vast.ai")
+    )
+    at = _app(monkeypatch, db, "data_health")
+    assert any("vastai" in e.value and "last refresh" in e.value for e in at.error)
+    assert any("HTTP 503" in e.value for e in at.error)
+
+
+def test_new_data_shows_without_restart(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "grows.duckdb"
+    shutil.copy(demo_db, db)
+    at = _app(monkeypatch, db, "data_health")
+    runs_before = len(at.dataframe[-1].value)
+    now = utcnow()
+    Store(str(db)).record_run(RunRecord(uuid.uuid4().hex, "eia", now, now, "ok", 0))
+    at.run()
+    assert len(at.dataframe[-1].value) == min(runs_before + 1, 50)
