@@ -125,3 +125,34 @@ def test_power_price_for_region_latest(tmp_path) -> None:
     with read_connection(path) as con:
         assert power_price_for_region(con, "US-TX") == (pytest.approx(0.065), date(2025, 2, 1))
         assert power_price_for_region(con, "US-CA") is None
+
+
+def _eth(day: int) -> dict:
+    return coin(
+        "ETH",
+        observed_at=D0 + timedelta(days=day),
+        algorithm="Etchash",
+        nethash_hs=1e14,
+        block_time_s=13.0,
+        block_reward_coins=2.0,
+        price_usd=1000.0,
+    )
+
+
+def test_dead_coin_is_not_current(tmp_path) -> None:
+    # ETH stops reporting (the Merge); ETC goes on 60 days later.
+    path = _store(tmp_path, [_eth(0), _etc(60, 25.0)], [offer("RTX 3090", 0.5)])
+    with read_connection(path) as con:
+        assert [c.coin for c in load_market(con).coins] == ["ETC"]
+
+
+def test_dead_coin_is_not_carried_forward_in_history(tmp_path) -> None:
+    offers = [
+        offer("RTX 3090", 0.5, observed_at=D0 + timedelta(days=d), offer_id=str(d))
+        for d in range(0, 61, 10)
+    ]
+    path = _store(tmp_path, [_eth(0), _etc(0, 25.0), _etc(60, 25.0)], offers)
+    with read_connection(path) as con:
+        h = margin_history(con, SPEC, A)
+    late = h[h["day"] > (D0 + timedelta(days=14)).date()]
+    assert not late.empty and set(late["best_coin"].dropna()) <= {"ETC"}

@@ -71,9 +71,17 @@ def _btc_price_usd(con: duckdb.DuckDBPyConnection) -> float | None:
     return float(row[0]) if row else None
 
 
+# A coin whose newest row is this much older than the newest coin row is dead or no longer
+# tracked (ETH after 2022-09-15): it is not "current", and history does not carry it forward.
+MAX_CARRY_DAYS = 14
+
+
 def load_market(con: duckdb.DuckDBPyConnection) -> MarketSnapshot:
     """The latest coin states, rental index rates, resale prices and as-of times."""
     frame = con.execute(_LATEST_COINS_SQL).df()
+    if not frame.empty:
+        newest = frame["observed_at"].max()
+        frame = frame[frame["observed_at"] >= newest - pd.Timedelta(days=MAX_CARRY_DAYS)]
     btc_usd = _btc_price_usd(con)
     coins: list[CoinMarket] = []
     btc_difficulty = btc_reward = None
@@ -228,7 +236,12 @@ def margin_history(
     coins = _daily_coins(con)
     if rental.empty or coins.empty:
         return pd.DataFrame(columns=HISTORY_COLUMNS)
-    days = pd.DatetimeIndex(sorted(set(coins["day"]) | set(rental.index)))
+    # A full daily calendar, so the carry-forward limit below counts days, not rows.
+    days = pd.date_range(
+        min(coins["day"].min(), rental.index.min()),
+        max(coins["day"].max(), rental.index.max()),
+        freq="D",
+    )
 
     btc = coins[coins["coin"] == "BTC"].set_index("day")["price_usd"]
     btc_usd = btc.reindex(days).ffill()
@@ -242,7 +255,7 @@ def margin_history(
         if match is None:
             continue
         hashrate, power_w = match
-        g = group.set_index("day").reindex(days).ffill()
+        g = group.set_index("day").reindex(days).ffill(limit=MAX_CARRY_DAYS)
         price = g["price_usd"].where(g["price_usd"].notna(), g["price_btc"] * btc_usd)
         nethash = derive_nethash_hs(
             coin, algorithm, g["nethash_hs"], g["difficulty"], g["block_time_s"]
