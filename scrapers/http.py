@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
 import requests
+from urllib3.exceptions import ReadTimeoutError
 
 from scrapers import __version__
 from scrapers.config import Settings
@@ -140,6 +141,8 @@ class PoliteSession:
                     break
                 self._sleep(self._backoff(attempt, exc.retry_after))
         assert last_error is not None
+        if attempts > 1:
+            last_error.args = (f"{last_error} (after {attempts} attempts)",)
         raise last_error
 
     # -- internals --------------------------------------------------------------------
@@ -159,6 +162,9 @@ class PoliteSession:
             delay = robots.crawl_delay(USER_AGENT)
             if delay:
                 interval = max(interval, float(delay))
+            rate = robots.request_rate(USER_AGENT)
+            if rate and rate.requests > 0:
+                interval = max(interval, rate.seconds / rate.requests)
         with self._lock:
             last = self._last_request.get(host)
             now = self._clock()
@@ -176,6 +182,7 @@ class PoliteSession:
             raise BlockedByRobots(f"robots.txt of {host} disallows {parts.path}")
 
     def _load_robots(self, robots_url: str) -> RobotFileParser | None:
+        self._pace(robots_url)  # robots.txt is a request to the host like any other
         try:
             resp = self._session.get(
                 robots_url,
@@ -239,9 +246,19 @@ class PoliteSession:
             raise _Retryable(ReadTimeout(f"read timeout from {_short(url)}"), None) from None
         except requests.exceptions.ChunkedEncodingError:
             raise _Retryable(FetchError(f"truncated body from {_short(url)}"), None) from None
+        except requests.exceptions.ContentDecodingError:
+            raise _Retryable(
+                FetchError(f"undecodable (corrupt gzip?) body from {_short(url)}"), None
+            ) from None
         except requests.ConnectionError as exc:
+            if exc.args and isinstance(exc.args[0], ReadTimeoutError):
+                # requests reports a stall *inside* the body as a ConnectionError.
+                raise _Retryable(ReadTimeout(f"read timeout from {_short(url)}"), None) from None
             reason = "connection refused" if "refused" in str(exc).lower() else "connection error"
             raise _Retryable(ConnectError(f"{reason} to {_short(url)}"), None) from None
+        except requests.RequestException as exc:
+            text = " ".join(str(exc).split())
+            raise FetchError(f"{type(exc).__name__} for {_short(url)}: {text}") from None
 
 
 class _Retryable(Exception):

@@ -1,5 +1,9 @@
 """Run sources: fetch and parse each one, then write it atomically. One failure never stops
-the others and never leaves partial rows."""
+the others and never leaves partial rows.
+
+A backfill (``backfill=True``) runs each source's ``history_queries`` instead and skips sources
+that have none. It is idempotent (rows upsert by natural key) and resumable: each source
+commits on its own, so after an interruption re-run it, or just the failed ``--source``s."""
 
 from __future__ import annotations
 
@@ -145,6 +149,10 @@ def refresh(
                 naive_now = now.astimezone(UTC).replace(tzinfo=None)
                 if last is not None and naive_now - last < source.min_interval:
                     say(f"{prefix}: skipped, refreshed {last:%Y-%m-%d %H:%M} UTC (use --force)")
+                    results.append(SourceResult(source.id, "skipped"))
+                    continue
+                if backfill and not source.history_queries(ctx):
+                    say(f"{prefix}: skipped, no history endpoint (refresh keeps it current)")
                     results.append(SourceResult(source.id, "skipped"))
                     continue
                 say(f"{prefix}: fetching")

@@ -11,6 +11,7 @@ Concurrency design (DuckDB allows one read-write process *or* many read-only one
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import os
@@ -139,7 +140,9 @@ def upsert(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame) ->
     try:
         con.execute(f"INSERT OR REPLACE INTO {table.name} BY NAME SELECT * FROM _incoming")
     finally:
-        con.unregister("_incoming")
+        # An aborted transaction refuses even this; keep the real error (ROLLBACK follows).
+        with contextlib.suppress(duckdb.TransactionException):
+            con.unregister("_incoming")
     return len(frame)
 
 
