@@ -204,7 +204,7 @@ CASES = [
         "malformed-json",
         spot_fault(lambda h: Reply(b'{"offers": [{"id": 1, "dph')),
         "failed",
-        r"malformed JSON from http://127\.0\.0\.1",
+        r"malformed JSON from 127\.0\.0\.1",
     ),
     Case("truncated-body", spot_fault(truncated), "failed", r"truncated body from .*attempts\)"),
     Case("empty-result", empty_result, "failed", r"0 offers parsed"),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from scrapers.config import SAMPLES_DIR, Settings
 from scrapers.errors import ParseError
@@ -88,8 +89,9 @@ def load_json(response: Response) -> Any:
     try:
         return json.loads(response.body)
     except ValueError as exc:
+        where = urlsplit(response.url)
         raise ParseError(
-            f"malformed JSON from {response.url} ({exc.msg} at char {exc.pos})"
+            f"malformed JSON from {where.netloc}{where.path} ({exc.msg}, char {exc.pos})"
         ) from None
 
 
