@@ -22,11 +22,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from scrapers import demo_history
-from scrapers.checks import check_batch
 from scrapers.config import PROJECT_ROOT, Settings
-from scrapers.errors import ConfigError, RigShiftError
+from scrapers.errors import ConfigError
 from scrapers.http import Response
-from scrapers.refresh import refresh_lock, unknown_gpu_names
+from scrapers.refresh import refresh_lock, run_source, stamp
 from scrapers.rental_index import rebuild_sql
 from scrapers.schema import TABLES_BY_NAME
 from scrapers.sources import get_source, source_ids
@@ -87,7 +86,6 @@ def replay_batch(source: Source, ctx: Context) -> Batch:
 
     Raises FileNotFoundError when a sample is missing (the caller skips the source).
     """
-    fetched_at = ctx.now.astimezone(UTC).replace(tzinfo=None)
     batch: Batch = {}
     for query in source.queries(ctx):
         path = sample_file(source.id, query.label)
@@ -98,17 +96,8 @@ def replay_batch(source: Source, ctx: Context) -> Batch:
             content_type=content_type(path),
             fetched_at=ctx.now,
         )
-        # Same stamping as refresh.collect(), but the URL names the bundled sample.
-        lineage = {
-            "source_url": sample_url(path),
-            "fetched_at": fetched_at,
-            "parser_version": source.parser_version,
-        }
-        for table, rows in source.parse(query, response, ctx).items():
-            stamped = batch.setdefault(table, [])
-            for row in rows:
-                row.setdefault("source", source.id)
-                stamped.append({**lineage, **row})
+        # The parser sees the real URL; lineage names the bundled sample instead.
+        stamp(source, source.parse(query, response, ctx), sample_url(path), ctx.now, batch)
     return batch
 
 
@@ -134,42 +123,30 @@ def replay_sources(
             say(f"{prefix}: skipped, source module not available ({type(exc).__name__})")
             results.append(Replayed(sid, "skipped", detail="module not available"))
             continue
-        run = RunRecord(run_id=run_id, source=sid, started_at=_naive(datetime.now(UTC)))
         try:
-            batch = replay_batch(source, ctx)
-        except FileNotFoundError as exc:
-            say(f"{prefix}: skipped, {exc}")
+            missing = [q.label for q in source.queries(ctx) if not _has_sample(sid, q.label)]
+        except Exception as exc:  # a source that cannot even build its queries
+            missing = [f"queries failed: {type(exc).__name__}"]
+        if missing:
+            say(f"{prefix}: skipped, no sample payload for {', '.join(missing)}")
             results.append(Replayed(sid, "skipped", detail="no sample payload"))
             continue
-        except Exception as exc:  # a broken sample must not stop the other sources
-            results.append(_failed(store, run, sid, exc, say, prefix))
-            continue
-        try:
-            check_batch(sid, batch, source.row_noun)
-            run.unknown_gpu_names = unknown_gpu_names(batch)
-            derived = []
-            if batch.get("gpu_rental_offers"):
-                days = sorted({r["observed_at"].date() for r in batch["gpu_rental_offers"]})
-                derived.append(rebuild_sql(days))
-            written = store.write_source(batch, run, derived=derived)
-        except Exception as exc:
-            results.append(_failed(store, run, sid, exc, say, prefix))
-            continue
-        say(f"{prefix}: ok, {written} {source.row_noun} from bundled samples")
-        results.append(Replayed(sid, "ok", written))
+        done = run_source(source, ctx, store, run_id, lambda s=source: (replay_batch(s, ctx), []))
+        if done.status == "ok":
+            say(f"{prefix}: ok, {done.rows_written} {source.row_noun} from bundled samples")
+            results.append(Replayed(sid, "ok", done.rows_written))
+        else:
+            say(f"{prefix}: FAILED replaying the sample: {done.error}")
+            results.append(Replayed(sid, "failed", detail=done.error or ""))
     return results
 
 
-def _failed(
-    store: Store, run: RunRecord, sid: str, exc: Exception, say: Progress, prefix: str
-) -> Replayed:
-    message = exc.one_line() if isinstance(exc, RigShiftError) else f"{type(exc).__name__}: {exc}"
-    message = " ".join(message.split())
-    run.status = "failed"
-    run.error = f"{sid}: {message}"
-    store.record_run(run)
-    say(f"{prefix}: FAILED replaying the sample: {message}")
-    return Replayed(sid, "failed", detail=message)
+def _has_sample(source_id: str, label: str) -> bool:
+    try:
+        sample_file(source_id, label)
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def write_history(

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from scrapers.checks import check_batch
@@ -66,6 +67,22 @@ def refresh_lock(settings: Settings) -> Iterator[None]:
         os.close(fd)  # closing the descriptor releases the flock
 
 
+def stamp(
+    source: Source, parsed: Batch, source_url: str, fetched_at: datetime, into: Batch
+) -> None:
+    """Add lineage (source, URL, fetch time, parser version) to parsed rows, into ``into``."""
+    lineage = {
+        "source_url": source_url,
+        "fetched_at": fetched_at.astimezone(UTC).replace(tzinfo=None),
+        "parser_version": source.parser_version,
+    }
+    for table, table_rows in parsed.items():
+        stamped = into.setdefault(table, [])
+        for row in table_rows:
+            row.setdefault("source", source.id)
+            stamped.append({**lineage, **row})
+
+
 def collect(source: Source, ctx: Context, session: PoliteSession) -> tuple[Batch, list[RawPayload]]:
     """Fetch and parse every query of ``source``; lineage stamped, nothing written."""
     queries = source.history_queries(ctx) if ctx.backfill else source.queries(ctx)
@@ -78,16 +95,7 @@ def collect(source: Source, ctx: Context, session: PoliteSession) -> tuple[Batch
                 source.id, response.url, response.fetched_at, response.content_type, response.body
             )
         )
-        lineage = {
-            "source_url": response.url,
-            "fetched_at": response.fetched_at.astimezone(UTC).replace(tzinfo=None),
-            "parser_version": source.parser_version,
-        }
-        for table, table_rows in source.parse(query, response, ctx).items():
-            stamped = batch.setdefault(table, [])
-            for row in table_rows:
-                row.setdefault("source", source.id)
-                stamped.append({**lineage, **row})
+        stamp(source, source.parse(query, response, ctx), response.url, response.fetched_at, batch)
     return batch, payloads
 
 
@@ -156,7 +164,9 @@ def refresh(
                     results.append(SourceResult(source.id, "skipped"))
                     continue
                 say(f"{prefix}: fetching")
-                results.append(run_source(source, ctx, http, store, run_id))
+                results.append(
+                    run_source(source, ctx, store, run_id, partial(collect, source, ctx, http))
+                )
                 done = results[-1]
                 if done.status == "ok":
                     say(f"{prefix}: ok, {done.rows_written} rows")
@@ -169,9 +179,16 @@ def refresh(
 
 
 def run_source(
-    source: Source, ctx: Context, session: PoliteSession, store: Store, run_id: str
+    source: Source,
+    ctx: Context,
+    store: Store,
+    run_id: str,
+    gather: Callable[[], tuple[Batch, list[RawPayload]]],
 ) -> SourceResult:
-    """Collect, check and write one source; record the outcome in ``scrape_runs``."""
+    """Gather (fetch+parse, or replay), check and write one source; log it in ``scrape_runs``.
+
+    Any failure fails this source only: nothing of it is written and the run log says why.
+    """
     run = RunRecord(
         run_id=run_id, source=source.id, started_at=datetime.now(UTC).replace(tzinfo=None)
     )
@@ -180,11 +197,11 @@ def run_source(
             raise RigShiftError(
                 f"no API key: set RIGSHIFT_{source.id.upper()}_API_KEY (see README)"
             )
-        batch, payloads = collect(source, ctx, session)
+        batch, payloads = gather()
         check_batch(source.id, batch, source.row_noun)
         run.unknown_gpu_names = unknown_gpu_names(batch)
         derived = []
-        if "gpu_rental_offers" in batch:
+        if batch.get("gpu_rental_offers"):
             days = sorted({r["observed_at"].date() for r in batch["gpu_rental_offers"]})
             derived.append(rebuild_sql(days))
         store.write_source(batch, run, payloads, derived)
