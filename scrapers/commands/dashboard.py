@@ -46,5 +46,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         "false",
     ]
     print(f"serving RigShift on http://localhost:{args.port} (Ctrl+C to stop)", file=sys.stderr)
+    # Streamlit reads .streamlit/config.toml from the working directory: serve from the
+    # project root, with the database path made absolute so it still points at the same file.
+    if not settings.db_path.startswith("md:"):
+        os.environ["RIGSHIFT_DB"] = str(Path(settings.db_path).resolve())
+    os.chdir(PROJECT_ROOT)
     os.execv(sys.executable, argv)
     return 0  # not reached
