@@ -100,3 +100,16 @@ def test_status_json_reports_unknown_gpu_names(db: str, server: LocalServer, cap
     assert doc["unknown_gpu_names"] == ["Mystery GPU 9000"]
     vast = next(s for s in doc["sources"] if s["source"] == "vastai")
     assert {"last_success", "rows", "staleness", "last_error"} <= set(vast)
+
+
+def test_site_json_hashprice_from_the_recorded_btc_row(db: str, capsys) -> None:
+    btc = json.loads(sample("whattomine", "asic.json"))["coins"]["Bitcoin"]
+    capsys.readouterr()
+    assert main(["site", "--mw", "10", "--power-price", str(POWER), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    network_ph_s = btc["difficulty"] * 2**32 / 600 / 1e15
+    expected = 144 * btc["block_reward"] * btc["exchange_rate"] / network_ph_s
+    assert doc["hashprice_usd_per_ph_day"] == pytest.approx(expected, rel=1e-6)
+    assert [u["use"] for u in doc["uses"]] == ["btc_mining", "gpu_cloud", "colocation"]
+    for use in doc["uses"]:
+        assert {"revenue_usd_per_mw_year", "net_usd_per_mw_year", "capex_usd_per_mw"} <= set(use)
