@@ -25,6 +25,7 @@ DATE_COLUMNS = {
     "gpu_hardware_prices": "observed_at",
     "energy_prices": "period_start",
     "grid_carbon": "make_date(year, 1, 1)",
+    "btc_hashprice": "observed_at",
     "scrape_runs": "started_at",
     "gpu_rental_index": "day",
 }

@@ -13,18 +13,32 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
+from urllib.parse import urlsplit
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from scrapers.checks import check_batch
 from scrapers.config import Settings
 from scrapers.errors import RefreshLocked, RigShiftError, StoreError
 from scrapers.http import PoliteSession
 from scrapers.rental_index import rebuild_sql
+from scrapers.schema import TABLES_BY_NAME
 from scrapers.sources import get_source, source_ids
 from scrapers.sources.base import Context, Source
-from scrapers.store import Batch, RawPayload, RunRecord, Store, read_connection
+from scrapers.store import (
+    Batch,
+    RawPayload,
+    Rows,
+    RunRecord,
+    Store,
+    combine,
+    read_connection,
+    row_count,
+)
 
 Progress = Callable[[str], None]
 
@@ -70,17 +84,38 @@ def refresh_lock(settings: Settings) -> Iterator[None]:
 def stamp(
     source: Source, parsed: Batch, source_url: str, fetched_at: datetime, into: Batch
 ) -> None:
-    """Add lineage (source, URL, fetch time, parser version) to parsed rows, into ``into``."""
+    """Add lineage (source, URL, fetch time, parser version) to parsed rows, into ``into``.
+
+    A table parsed as dicts stays a list of dicts; one parsed as an Arrow table gets the
+    lineage as constant columns (a row's own value wins in both forms).
+    """
     lineage = {
         "source_url": source_url,
         "fetched_at": fetched_at.astimezone(UTC).replace(tzinfo=None),
         "parser_version": source.parser_version,
     }
     for table, table_rows in parsed.items():
-        stamped = into.setdefault(table, [])
-        for row in table_rows:
-            row.setdefault("source", source.id)
-            stamped.append({**lineage, **row})
+        if isinstance(table_rows, pa.Table):
+            stamped: Rows = _stamp_arrow(table_rows, {"source": source.id, **lineage})
+        else:
+            for row in table_rows:
+                row.setdefault("source", source.id)
+            stamped = [{**lineage, **row} for row in table_rows]
+        previous = into.get(table)
+        if previous is None:
+            into[table] = stamped
+        elif isinstance(previous, list) and isinstance(stamped, list):
+            previous.extend(stamped)
+        else:
+            into[table] = combine(TABLES_BY_NAME[table], previous, stamped)
+
+
+def _stamp_arrow(table: pa.Table, lineage: dict[str, object]) -> pa.Table:
+    for name, value in lineage.items():
+        if name not in table.column_names:
+            kind = pa.timestamp("us") if isinstance(value, datetime) else pa.string()
+            table = table.append_column(name, pa.repeat(pa.scalar(value, kind), table.num_rows))
+    return table
 
 
 def collect(source: Source, ctx: Context, session: PoliteSession) -> tuple[Batch, list[RawPayload]]:
@@ -88,6 +123,9 @@ def collect(source: Source, ctx: Context, session: PoliteSession) -> tuple[Batch
     queries = source.history_queries(ctx) if ctx.backfill else source.queries(ctx)
     batch: Batch = {}
     payloads: list[RawPayload] = []
+    if source.request_interval_s > 0:  # the upstream's published rate limit, per host
+        for host in {urlsplit(ctx.settings.rebase(source.id, q.url)).netloc for q in queries}:
+            session.pace_host(host, source.request_interval_s)
     for query in queries:
         response = source.fetch(query, session, ctx.settings)
         payloads.append(
@@ -103,10 +141,33 @@ def unknown_gpu_names(batch: Batch) -> list[str]:
     """GPU names that did not map to a canonical model, sorted and de-duplicated."""
     names: set[str] = set()
     for table in ("gpu_rental_offers", "gpu_hardware_prices"):
-        for row in batch.get(table, []):
+        rows = batch.get(table, [])
+        if isinstance(rows, pa.Table):
+            names.update(_unknown_in_arrow(rows))
+            continue
+        for row in rows:
             if row.get("gpu_model") is None:
                 names.add(str(row.get("gpu_name_raw") or row.get("title")))
     return sorted(names)
+
+
+def _unknown_in_arrow(rows: pa.Table) -> set[str]:
+    if "gpu_model" not in rows.column_names:
+        unknown = rows
+    else:
+        unknown = rows.filter(pc.is_null(rows["gpu_model"]))
+    for column in ("gpu_name_raw", "title"):
+        if column in unknown.column_names:
+            return {str(v) for v in pc.unique(unknown[column]).to_pylist()}
+    return {"None"} if unknown.num_rows else set()
+
+
+def snapshot_days(rows: Rows) -> list[date]:
+    """The distinct UTC days of ``observed_at`` in rental offer rows, sorted."""
+    if isinstance(rows, pa.Table):
+        days = pc.unique(rows["observed_at"].cast(pa.timestamp("us")).cast(pa.date32()))
+        return sorted(days.to_pylist())
+    return sorted({r["observed_at"].date() for r in rows})
 
 
 def last_success(settings: Settings) -> dict[str, datetime]:
@@ -201,9 +262,9 @@ def run_source(
         check_batch(source.id, batch, source.row_noun)
         run.unknown_gpu_names = unknown_gpu_names(batch)
         derived = []
-        if batch.get("gpu_rental_offers"):
-            days = sorted({r["observed_at"].date() for r in batch["gpu_rental_offers"]})
-            derived.append(rebuild_sql(days))
+        offers = batch.get("gpu_rental_offers")
+        if offers is not None and row_count(offers):
+            derived.append(rebuild_sql(snapshot_days(offers)))
         store.write_source(batch, run, payloads, derived)
         return SourceResult(
             source.id, "ok", run.rows_written, unknown_gpu_names=run.unknown_gpu_names

@@ -128,12 +128,25 @@ GRID_CARBON = Table(
     ),
 )
 
+BTC_HASHPRICE = Table(
+    name="btc_hashprice",
+    description="Bitcoin hashprice (mining revenue per unit of hashrate) by day, in USD/PH/day.",
+    key=("source", "observed_at"),
+    columns=(
+        ("source", "VARCHAR NOT NULL", "source id, e.g. braiins"),
+        ("observed_at", "TIMESTAMP NOT NULL", "UTC day (midnight) the value describes"),
+        ("hashprice_usd_per_ph_day", "DOUBLE NOT NULL", "revenue per PH/s per day, USD"),
+        ("network_hashrate_hs", "DOUBLE", "network hashrate, H/s, where the upstream gives it"),
+    ),
+)
+
 DATA_TABLES: tuple[Table, ...] = (
     COIN_NETWORK,
     GPU_RENTAL_OFFERS,
     GPU_HARDWARE_PRICES,
     ENERGY_PRICES,
     GRID_CARBON,
+    BTC_HASHPRICE,
 )
 TABLES_BY_NAME = {t.name: t for t in DATA_TABLES}
 

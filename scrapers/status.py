@@ -40,7 +40,9 @@ def source_statuses(
     """Status of every registered source (and any other source found in the data)."""
     now = now or utcnow()
     counts: dict[str, int] = {}
-    for table in DATA_TABLES:
+    # A store written before a table was added lacks it; a read-only reader cannot add it.
+    present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    for table in (t for t in DATA_TABLES if t.name in present):
         for source, n in con.execute(
             f"SELECT source, count(*) FROM {table.name} GROUP BY 1"
         ).fetchall():

@@ -25,11 +25,15 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from scrapers.errors import StoreBusy, StoreError
 from scrapers.schema import (
     DATA_TABLES,
+    LINEAGE_COLUMNS,
     SCHEMA_VERSION,
     SUPPORT_DDL,
     TABLES_BY_NAME,
@@ -37,7 +41,10 @@ from scrapers.schema import (
 )
 
 Row = dict[str, Any]
-Batch = dict[str, list[Row]]
+# A table's rows: dicts (most sources), or one columnar Arrow table for sources that parse
+# hundreds of thousands of rows (vast.ai), where a dict per row costs more than the parse.
+Rows = list[Row] | pa.Table
+Batch = dict[str, Rows]
 
 DEFAULT_LOCK_WAIT_S = 30.0
 
@@ -132,18 +139,122 @@ def rows_to_frame(table: Table, rows: Sequence[Row]) -> pd.DataFrame:
     return frame.drop_duplicates(subset=list(table.key), keep="last")
 
 
-def upsert(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame) -> int:
-    """Insert or replace ``frame`` into ``table`` by its natural key; returns rows written."""
-    if frame.empty:
+_ARROW_TYPES = {
+    "VARCHAR": pa.string(),
+    "DOUBLE": pa.float64(),
+    "INTEGER": pa.int32(),
+    "BIGINT": pa.int64(),
+    "BOOLEAN": pa.bool_(),
+    "TIMESTAMP": pa.timestamp("us"),
+    "DATE": pa.date32(),
+}
+
+
+def arrow_schema(table: Table) -> pa.Schema:
+    """The Arrow schema of ``table``'s columns (data then lineage), naive-UTC timestamps."""
+    types = [(name, sqltype) for name, sqltype, _ in table.columns]
+    types += [(name, sqltype) for name, sqltype in LINEAGE_COLUMNS]
+    return pa.schema([(name, _ARROW_TYPES[sqltype.split()[0]]) for name, sqltype in types])
+
+
+def row_count(rows: Rows) -> int:
+    """How many rows ``rows`` holds, in either form."""
+    return rows.num_rows if isinstance(rows, pa.Table) else len(rows)
+
+
+def conform(table: Table, data: pa.Table) -> pa.Table:
+    """``data`` with exactly ``table``'s columns, in order and types; missing ones null.
+
+    Columns the table does not have are dropped, as the dict path drops unknown keys.
+    Timezone-aware timestamps become naive UTC (Arrow stores them as UTC already).
+    """
+    columns = []
+    for target in arrow_schema(table):
+        if target.name not in data.column_names:
+            columns.append(pa.nulls(data.num_rows, target.type))
+            continue
+        column = data[target.name]
+        if column.type != target.type:
+            column = column.cast(target.type)
+        columns.append(column)
+    return pa.Table.from_arrays(columns, schema=arrow_schema(table))
+
+
+def rows_to_arrow(table: Table, rows: Rows) -> pa.Table:
+    """Either form to a conformed Arrow table (dicts go through :func:`rows_to_frame`)."""
+    if isinstance(rows, pa.Table):
+        return conform(table, rows)
+    frame = rows_to_frame(table, rows)
+    return conform(table, pa.Table.from_pandas(frame, preserve_index=False))
+
+
+def combine(table: Table, first: Rows, second: Rows) -> Rows:
+    """Rows of ``first`` then ``second``; a list when both are lists, else one Arrow table."""
+    if not isinstance(first, pa.Table) and not isinstance(second, pa.Table):
+        return [*first, *second]
+    return pa.concat_tables([rows_to_arrow(table, first), rows_to_arrow(table, second)])
+
+
+def _is_constant(column: pa.ChunkedArray) -> bool:
+    if column.null_count:  # key columns are NOT NULL: the insert will say so
+        return False
+    return len(column) < 2 or bool(pc.all(pc.equal(column, column[0])).as_py())
+
+
+def dedupe_arrow(table: Table, data: pa.Table) -> pa.Table:
+    """``data`` with one row per natural key, the last one winning (as in the dict path)."""
+    if data.num_rows < 2:
+        return data
+    # Hashing only the key columns that vary is much cheaper: in a snapshot the source,
+    # pricing type and time are constant and only the offer id tells rows apart.
+    varying = [k for k in table.key if not _is_constant(data[k])]
+    if not varying:
+        return data.slice(data.num_rows - 1)
+    position = pa.array(np.arange(data.num_rows, dtype=np.int64))
+    keys = data.select(varying).append_column("_position", position)
+    last = keys.group_by(varying, use_threads=False).aggregate([("_position", "max")])
+    if last.num_rows == data.num_rows:
+        return data
+    return data.take(np.sort(last["_position_max"].to_numpy()))
+
+
+def to_incoming(table: Table, rows: Rows) -> pd.DataFrame | pa.Table:
+    """What :func:`upsert` loads: exactly the table's columns, one row per natural key."""
+    if isinstance(rows, pa.Table):
+        return dedupe_arrow(table, conform(table, rows))
+    return rows_to_frame(table, rows)
+
+
+def upsert(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame | pa.Table) -> int:
+    """Insert or replace ``frame`` into ``table`` by its natural key; returns rows written.
+
+    Measured at a million rows (duckdb 2.0): INSERT OR REPLACE is ~20x faster than
+    DELETE-matching-keys + INSERT when every key exists, and a plain INSERT ~20% faster than
+    INSERT OR REPLACE when none does. So: look for any existing key first (a semi join the
+    zone maps prune to a few row groups, since a new snapshot has new times) and take the
+    plain INSERT when there is none. An Arrow table is scanned without pandas' object columns.
+    """
+    count = frame.num_rows if isinstance(frame, pa.Table) else len(frame)
+    if count == 0:
         return 0
     con.register("_incoming", frame)
     try:
-        con.execute(f"INSERT OR REPLACE INTO {table.name} BY NAME SELECT * FROM _incoming")
+        clash = con.execute(_clash_sql(table)).fetchone()[0]  # type: ignore[index]
+        verb = "INSERT OR REPLACE" if clash else "INSERT"
+        con.execute(f"{verb} INTO {table.name} BY NAME SELECT * FROM _incoming")
     finally:
         # An aborted transaction refuses even this; keep the real error (ROLLBACK follows).
         with contextlib.suppress(duckdb.TransactionException):
             con.unregister("_incoming")
-    return len(frame)
+    return count
+
+
+def _clash_sql(table: Table) -> str:
+    # Cast the incoming keys to the table's types: a frame column DuckDB typed differently
+    # (all-null, say) must not make the check fail where the INSERT itself would cast.
+    types = {name: sqltype.split()[0] for name, sqltype, _ in table.columns}
+    on = " AND ".join(f"t.{k} = TRY_CAST(i.{k} AS {types[k]})" for k in table.key)
+    return f"SELECT EXISTS (SELECT 1 FROM _incoming i JOIN {table.name} t ON {on})"
 
 
 @dataclass
@@ -191,13 +302,13 @@ class Store:
 
     def write_source(
         self,
-        batch: Mapping[str, Sequence[Row]],
+        batch: Mapping[str, Rows],
         run: RunRecord,
         payloads: Sequence[RawPayload] = (),
         derived: Sequence[str] = (),
     ) -> int:
         """Write one source's rows, payload index and run record in one transaction."""
-        frames = {name: rows_to_frame(TABLES_BY_NAME[name], rows) for name, rows in batch.items()}
+        frames = {name: to_incoming(TABLES_BY_NAME[name], rows) for name, rows in batch.items()}
         paths = [self._save_raw(p) for p in payloads]
         with write_connection(self.db_path, self.lock_wait_s) as con:
             con.execute("BEGIN TRANSACTION")

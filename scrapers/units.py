@@ -65,6 +65,11 @@ def eur_per_mwh_to_usd_per_kwh(eur_per_mwh: float, usd_per_eur: float) -> float:
     return eur_per_mwh * usd_per_eur / 1000.0
 
 
+def usd_per_th_day_to_usd_per_ph_day(usd_per_th_day: float) -> float:
+    """Hashprice in USD per TH/s per day (Braiins' unit) to USD per PH/s per day."""
+    return usd_per_th_day * 1000.0
+
+
 def watts_to_kw(watts: float) -> float:
     """W to kW."""
     return watts / 1000.0

@@ -21,6 +21,8 @@ REGISTRY: dict[str, str] = {
     "eia": "scrapers.sources.eia:Eia",
     "ember": "scrapers.sources.ember:Ember",
     "carbon": "scrapers.sources.carbon:Carbon",
+    "braiins": "scrapers.sources.braiins:Braiins",
+    "entsoe": "scrapers.sources.entsoe:Entsoe",
 }
 
 

@@ -60,6 +60,10 @@ class Source:
     expected_interval: ClassVar[timedelta] = timedelta(days=1)
     requires_key: ClassVar[bool] = False
     row_noun: ClassVar[str] = "rows"
+    # Seconds between two requests to this source's hosts where the upstream publishes a
+    # limit; 0 leaves only the global floor. The runner registers it with the session, which
+    # paces at max(floor, this, robots.txt crawl-delay); a floor of 0 disables it (tests).
+    request_interval_s: ClassVar[float] = 0.0
 
     def queries(self, ctx: Context) -> list[Query]:
         """The requests a refresh makes (pure)."""

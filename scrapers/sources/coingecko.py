@@ -109,6 +109,7 @@ class CoinGecko(Source):
     min_interval = timedelta(minutes=10)
     expected_interval = timedelta(hours=6)
     row_noun = "prices"
+    request_interval_s = 2.5  # the Demo plan allows ~30 calls per minute
 
     def queries(self, ctx: Context) -> list[Query]:
         """Current USD price of every coin in one call."""

@@ -111,6 +111,7 @@ class CoinMetrics(Source):
     min_interval = timedelta(hours=6)
     expected_interval = timedelta(days=2)
     row_noun = "asset-days"
+    request_interval_s = 0.6  # the community API allows ~10 requests per 6 s
 
     def queries(self, ctx: Context) -> list[Query]:
         """The last 30 days: the upstream publishes each day once it has closed."""

@@ -171,6 +171,7 @@ class Mempool(Source):
     min_interval = timedelta(minutes=30)
     expected_interval = timedelta(days=1)
     row_noun = "network readings"
+    request_interval_s = 10.0  # the public instance answers 429 above ~1 request per 10 s
 
     def queries(self, ctx: Context) -> list[Query]:
         """Last month of daily hashrate and difficulty, plus the current epoch's progress."""

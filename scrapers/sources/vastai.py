@@ -2,14 +2,24 @@
 
 ``dph_total`` is USD per hour for the *whole* offer, so the per-GPU rate is
 ``dph_total / num_gpus``; ``gpu_ram`` is MB. Offers are snapshotted hourly.
+
+An answer can hold hundreds of thousands of offers, so :meth:`VastAi.parse` builds columns
+(:func:`parse_offers`, an Arrow table) instead of a dict per offer. :func:`parse_offer` is the
+same rule for one offer and stays the reference the columnar path is tested against.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from scrapers.errors import ParseError
 from scrapers.gpu_models import canonical_gpu
@@ -77,6 +87,117 @@ def parse_offer(offer: dict[str, Any], pricing_type: str, ctx: Context) -> Row |
     }
 
 
+def parse_offers(offers: list[Any], pricing_type: str, ctx: Context) -> pa.Table:
+    """Every usable offer as one Arrow table: the rows :func:`parse_offer` gives, as columns.
+
+    Numbers go through numpy when they already are numbers and through ``to_float`` when
+    not (strings, junk); GPU names and locations are resolved once per distinct value.
+    """
+    offers = [o for o in offers if isinstance(o, dict)]
+    num_gpus = np.trunc(_numbers([o.get("num_gpus") for o in offers]))
+    dph_total = _numbers([o.get("dph_total") for o in offers])
+    names = _texts([o.get("gpu_name") for o in offers])
+    with np.errstate(invalid="ignore"):
+        keep = (num_gpus >= 1) & (dph_total > 0) & np.fromiter(map(bool, names), bool, len(names))
+    if not keep.all():  # usually every offer is usable: skip the copies
+        rows = np.flatnonzero(keep)
+        offers = [offers[i] for i in rows]
+        names = [names[i] for i in rows]
+        num_gpus, dph_total = num_gpus[rows], dph_total[rows]
+    ram_gb = mb_to_gb(_numbers([o.get("gpu_ram") for o in offers]))
+    reliability = _numbers([o.get("reliability2") for o in offers])
+    with np.errstate(invalid="ignore"):
+        reliability[(reliability < 0.0) | (reliability > 1.0)] = np.nan  # junk such as 1233
+    count = len(offers)
+    name_column = pa.array(names, pa.string())
+    places = pa.array(_texts([o.get("geolocation") for o in offers]), pa.string())
+    return pa.table(
+        {
+            "offer_id": _offer_ids(offers),
+            "pricing_type": pa.repeat(pricing_type, count),
+            "observed_at": pa.repeat(pa.scalar(ctx.snapshot_at, pa.timestamp("us")), count),
+            "gpu_name_raw": name_column,
+            "gpu_model": _models(name_column, ram_gb),
+            "num_gpus": pa.array(num_gpus.astype(np.int64)),
+            "rate_usd_per_gpu_hour": pa.array(dph_total / num_gpus),
+            "offer_rate_usd_per_hour": pa.array(dph_total),
+            "gpu_ram_gb": pa.array(ram_gb, from_pandas=True),
+            "location": _per_distinct(places, location),
+            "reliability": pa.array(reliability, from_pandas=True),
+            "available": _available(offers),
+        }
+    )
+
+
+def _numbers(values: list[Any]) -> np.ndarray:
+    """Floats by :func:`to_float`'s rules, NaN where it gives None."""
+    if set(map(type, values)) <= {int, float, type(None)}:
+        out = np.array(values, dtype=np.float64)  # None becomes NaN
+    else:  # strings or junk somewhere: the scalar rule, for exactly the same results
+        out = np.array(
+            [v if type(v) is float or type(v) is int else to_float(v) for v in values],
+            dtype=np.float64,
+        )
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def _texts(values: list[Any]) -> list[str | None]:
+    """Values as the scalar path reads names: ``str(value)`` when truthy, else None."""
+    if set(map(type, values)) <= {str, type(None)}:
+        return [v or None for v in values]
+    return [str(v) if v else None for v in values]
+
+
+def _per_distinct(values: pa.Array, fn: Callable[[str], str | None]) -> pa.Array:
+    """``fn`` applied once per distinct non-null value, spread back (nulls stay null)."""
+    encoded = values.dictionary_encode()
+    mapped = pa.array([fn(v) for v in encoded.dictionary.to_pylist()], pa.string())
+    return pa.DictionaryArray.from_arrays(encoded.indices, mapped).dictionary_decode()
+
+
+def _models(names: pa.Array, ram_gb: np.ndarray) -> pa.Array:
+    """canonical_gpu per offer, computed once per distinct (name, memory) pair."""
+    encoded = names.dictionary_encode()
+    name_codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    ram_codes, ram_uniques = pd.factorize(ram_gb, use_na_sentinel=False)
+    width = max(len(ram_uniques), 1)
+    pair_codes, pairs = pd.factorize(name_codes * width + ram_codes)
+    known = encoded.dictionary.to_pylist()
+    models = []
+    for pair in pairs:
+        ram = float(ram_uniques[pair % width])
+        models.append(canonical_gpu(known[pair // width], None if ram != ram else ram))
+    return pa.DictionaryArray.from_arrays(
+        pa.array(pair_codes, pa.int64()), pa.array(models, pa.string())
+    ).dictionary_decode()
+
+
+def _offer_ids(offers: list[dict[str, Any]]) -> pa.Array:
+    ids = [o.get("id") for o in offers]
+    if not all(ids):  # the scalar rule: the first truthy of id, ask_contract_id, bundle_id
+        ids = [o.get("id") or o.get("ask_contract_id") or o.get("bundle_id") for o in offers]
+    if set(map(type, ids)) <= {int}:
+        try:  # numpy first: pa.array() on a list of ints is several times slower
+            return pa.array(np.array(ids, dtype=np.int64)).cast(pa.string())
+        except OverflowError:
+            pass  # ids beyond 64 bits: the scalar rule below
+    return pa.array([str(i) for i in ids], pa.string())
+
+
+def _available(offers: list[dict[str, Any]]) -> pa.Array:
+    rented = [o.get("rented") for o in offers]
+    if set(map(type, rented)) <= {bool}:
+        return pc.invert(pa.array(np.array(rented, dtype=bool)))
+    return pa.array(
+        [
+            (not r) if isinstance(r, bool) else bool(o.get("rentable", True))
+            for r, o in zip(rented, offers, strict=True)
+        ],
+        pa.bool_(),
+    )
+
+
 class VastAi(Source):
     """vast.ai GPU marketplace offers."""
 
@@ -88,6 +209,7 @@ class VastAi(Source):
     min_interval = timedelta(minutes=55)
     expected_interval = timedelta(hours=6)
     row_noun = "offers"
+    request_interval_s = 60.0  # at most one bundles search per minute
 
     def queries(self, ctx: Context) -> list[Query]:
         """One search per pricing type."""
@@ -103,13 +225,12 @@ class VastAi(Source):
         ]
 
     def parse(self, query: Query, response: Response, ctx: Context) -> Batch:
-        """Offers to rows, one per offer, per-GPU prices."""
+        """Offers to rows (one columnar table), one per usable offer, per-GPU prices."""
         doc = load_json(response)
         offers = doc.get("offers") if isinstance(doc, dict) else None
         if not isinstance(offers, list):
             raise ParseError(f"vast.ai answer has no 'offers' list (keys: {_keys(doc)})")
-        parsed = [parse_offer(o, query.label, ctx) for o in offers if isinstance(o, dict)]
-        return {"gpu_rental_offers": [r for r in parsed if r is not None]}
+        return {"gpu_rental_offers": parse_offers(offers, query.label, ctx)}
 
 
 def _auth(ctx: Context) -> dict[str, str] | None:

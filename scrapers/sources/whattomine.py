@@ -96,6 +96,7 @@ class WhatToMine(Source):
     min_interval = timedelta(minutes=30)
     expected_interval = timedelta(days=1)
     row_noun = "coins"
+    request_interval_s = 60.0  # at most one request per minute (per URL; we pace the host)
 
     def queries(self, ctx: Context) -> list[Query]:
         """The GPU coin list and the ASIC list (for Bitcoin)."""
