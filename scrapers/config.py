@@ -3,7 +3,10 @@
 - ``RIGSHIFT_DB``: database path (default ``data/rigshift.duckdb``; ``md:`` strings pass through).
 - ``RIGSHIFT_<SOURCE>_BASE_URL``: replaces scheme and host of that source's real URLs.
 - ``RIGSHIFT_<SOURCE>_API_KEY``: the key for sources that want one.
-- ``RIGSHIFT_HTTP_MIN_INTERVAL_S``: per-host pacing floor (default 2 s).
+- ``RIGSHIFT_HTTP_MIN_INTERVAL_S``: per-host pacing floor (default 2 s). Requests to a host
+  are spaced max(floor, the source's ``request_interval_s``, robots.txt crawl-delay) apart;
+  ``0`` turns the floor and the per-source intervals off (tests, local mirrors), leaving
+  only a crawl-delay the host itself publishes in robots.txt.
 - ``RIGSHIFT_HTTP_RETRIES``, ``RIGSHIFT_HTTP_TIMEOUT_S``, ``RIGSHIFT_HTTP_CONNECT_TIMEOUT_S``,
   ``RIGSHIFT_HTTP_BACKOFF_S``, ``RIGSHIFT_RETRY_AFTER_MAX_S``.
 - ``RIGSHIFT_CONFIG``: path of the TOML file (default ``rigshift.toml`` in the working dir).
@@ -94,6 +97,28 @@ class Settings:
         if self.db_path.startswith("md:"):
             return DATA_DIR / "raw"
         return Path(self.db_path).resolve().parent / "raw"
+
+    @property
+    def state_dir(self) -> Path:
+        """Where small user files live (scenarios, alert rules, fired alerts): beside the DB."""
+        if self.db_path.startswith("md:"):
+            return DATA_DIR
+        return Path(self.db_path).resolve().parent
+
+    @property
+    def scenarios_path(self) -> Path:
+        """Named scenarios saved from the app (JSON, written atomically)."""
+        return self.state_dir / "scenarios.json"
+
+    @property
+    def alert_rules_path(self) -> Path:
+        """The executive's alert rules (JSON; see docs/alerts.md)."""
+        return self.state_dir / "alerts.json"
+
+    @property
+    def alerts_log_path(self) -> Path:
+        """Fired alerts, one JSON object per line, appended by ``rigshift refresh``."""
+        return self.state_dir / "alerts_fired.jsonl"
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:

@@ -90,6 +90,7 @@ class PoliteSession:
         self._clock = clock
         self._robots: dict[str, RobotFileParser | None] = {}
         self._last_request: dict[str, float] = {}
+        self._host_intervals: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -126,9 +127,21 @@ class PoliteSession:
         """POST JSON to ``url`` (GraphQL reads); retried like a GET because it does not write."""
         return self.request("POST", url, json=json, params=params, headers=headers)
 
-    def request(self, method: str, url: str, **kwargs: Any) -> Response:
+    def post_webhook(self, url: str, *, json: Any) -> Response:
+        """POST a notification to a user-configured webhook, without consulting robots.txt.
+
+        robots.txt tells crawlers which pages of a site they may fetch; a webhook is an
+        endpoint the user set up to receive exactly these POSTs, so it does not apply (and
+        many hook receivers answer /robots.txt with a catch-all or an error).
+        """
+        return self.request("POST", url, json=json, obey_robots=False)
+
+    def request(
+        self, method: str, url: str, *, obey_robots: bool = True, **kwargs: Any
+    ) -> Response:
         """Send one logical request, retrying transient failures."""
-        self._check_robots(url)
+        if obey_robots:
+            self._check_robots(url)
         attempts = max(1, self.settings.retries + 1)
         last_error: FetchError | None = None
         for attempt in range(attempts):
@@ -145,6 +158,16 @@ class PoliteSession:
             last_error.args = (f"{last_error} (after {attempts} attempts)",)
         raise last_error
 
+    def pace_host(self, host: str, interval_s: float) -> None:
+        """Space requests to ``host`` (``name[:port]``) at least ``interval_s`` seconds apart.
+
+        For an upstream's published rate limit (``Source.request_interval_s``). The effective
+        interval is max(floor, the largest one registered, robots.txt crawl-delay); while
+        ``settings.min_host_interval_s`` is 0 registered intervals are ignored.
+        """
+        with self._lock:
+            self._host_intervals[host] = max(interval_s, self._host_intervals.get(host, 0.0))
+
     # -- internals --------------------------------------------------------------------
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
@@ -157,6 +180,8 @@ class PoliteSession:
     def _pace(self, url: str) -> None:
         host = urlsplit(url).netloc
         interval = self.settings.min_host_interval_s
+        if interval > 0:  # a floor of 0 (tests, local mirrors) also turns source limits off
+            interval = max(interval, self._host_intervals.get(host, 0.0))
         robots = self._robots.get(host)
         if robots is not None:
             delay = robots.crawl_delay(USER_AGENT)

@@ -1,108 +1,50 @@
-"""Overview: the verdict, five numbers, margin history and data freshness for one fleet."""
+"""Overview: the verdict, the KPIs, margin history, data freshness, alerts and the board memo.
+
+Every number comes from one :class:`~dashboard.engine.briefing.OverviewContext`, the same
+object the board memo renders, so the memo always matches the page.
+"""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 import pandas as pd
 import streamlit as st
 
 from dashboard.engine import charts
-from dashboard.engine.economics import evaluate
+from dashboard.engine.alerts import alert_line
+from dashboard.engine.briefing import OverviewContext, build_overview
 from dashboard.engine.explain import formulas
-from dashboard.engine.market import crossovers
-from dashboard.engine.model import MarketSnapshot, PivotResult
-from dashboard.engine.montecarlo import MonteCarloResult, monthly_log_returns, simulate
+from dashboard.engine.jsonfile import read_jsonl
+from dashboard.engine.memo import memo_html, memo_pdf
 from dashboard.engine.specs import apply_overrides
-from dashboard.engine.verdict import verdict
 from dashboard.ui import data, frame
-from dashboard.ui.widgets import chart_footer, usd
+from dashboard.ui.widgets import chart_footer
+from scrapers.config import load_settings
 from scrapers.errors import RigShiftError
 
-DAYS_PER_MONTH = 30.44
+RECENT_ALERTS = 10
 
 
-def _fleet_npv(result: PivotResult) -> float:
-    value = result.fleet.get("npv_usd") if result.fleet else None
-    return float(value) if value is not None else result.npv_usd * result.assumptions.count
+def _kpis(ctx: OverviewContext) -> None:
+    for start in (0, 3):
+        cols = st.columns(3)
+        for col, kpi in zip(cols, ctx.kpis[start : start + 3], strict=False):
+            col.metric(kpi.label, kpi.value, help=kpi.help, border=True)
 
 
-def _kpis(result: PivotResult) -> None:
-    a = result.assumptions
-    coin = result.mining.best_coin or "no mineable coin"
-    row1 = st.columns(3)
-    row1[0].metric(
-        f"Mining net · {coin} ($/GPU/day)",
-        usd(result.mining.net_usd_day),
-        help=f"Best coin today: {coin}. Revenue after the {a.pool_fee:.1%} pool fee − mining "
-        "power cost (W × 24 h × PUE × $/kWh).",
-        border=True,
-    )
-    row1[1].metric(
-        "Rental net ($/GPU/day)",
-        usd(result.rental.net_usd_day),
-        help=f"Rate {usd(result.rental.rate_usd_per_gpu_hour, 3)}/GPU-h × 24 h × "
-        f"{a.utilization:.0%} utilization × (1 − {a.platform_fee:.0%} fee) − power cost.",
-        border=True,
-    )
-    row1[2].metric(
-        "Spread ($/GPU/day)",
-        usd(result.spread_usd_day),
-        help="Rental net − max(mining net, 0): renting vs the better of mining and switching off.",
-        border=True,
-    )
-    row2 = st.columns(3)
-    payback = result.payback_months
-    row2[0].metric(
-        "Payback of conversion (months)",
-        f"{payback:.1f}" if payback is not None else "does not pay back at today's rates",
-        help=f"Conversion cost {usd(a.conversion_capex_usd, 0)}/GPU (+ one-off transition cost "
-        f"per GPU) ÷ (spread × {DAYS_PER_MONTH} days/month).",
-        border=True,
-    )
-    row2[1].metric(
-        f"Fleet NPV over {a.horizon_months} months ($)",
-        usd(_fleet_npv(result), 0),
-        help=f"{a.count:,} GPUs × per-GPU NPV of the spread at {a.discount_rate:.0%}/yr, "
-        "net of conversion and transition costs.",
-        border=True,
-    )
-    breakeven = result.breakeven.rental_rate_usd_per_gpu_hour
-    row2[2].metric(
-        "Break-even rental rate ($/GPU-hour)",
-        usd(breakeven, 3),
-        help="The rental rate at which rental net equals the better of mining and switching off.",
-        border=True,
-    )
-
-
-def _monte_carlo(result: PivotResult, history: pd.DataFrame) -> MonteCarloResult:
-    """Shocks bootstrapped from stored monthly returns of the two revenue drivers."""
-    if history.empty:
-        return simulate(result, None, None)
-    days = pd.to_datetime(history["day"])
-    mining = monthly_log_returns(history["mining_revenue_usd_day"].set_axis(days))
-    rental = monthly_log_returns(history["rental_rate_usd_per_gpu_hour"].set_axis(days))
-    return simulate(result, mining, rental)
-
-
-def _verdict(result: PivotResult, mc: MonteCarloResult) -> None:
-    v = verdict(result, mc)
+def _verdict(ctx: OverviewContext) -> None:
     with st.container(border=True):
-        st.markdown(f"### Verdict: {v.label}")
-        st.markdown(v.reason)
-        st.caption(
-            f"P(payback within {mc.months} months) {mc.p_payback_by_month[-1]:.0%} over "
-            f"{mc.n_paths:,} simulated paths; volatility from {mc.volatility_source}."
-        )
+        st.markdown(f"### Verdict: {ctx.verdict.label}")
+        st.markdown(ctx.verdict.reason)
+        st.caption(ctx.risk_line)
 
 
-def _history_chart(history: pd.DataFrame, ctx: frame.Frame) -> None:
+def _history_chart(ctx: OverviewContext) -> None:
     st.subheader("Mining vs rental margin history")
+    history = ctx.history
     if history.empty:
         st.info("Not enough stored history to chart yet: run `rigshift refresh --backfill`.")
         return
-    points = crossovers(history)
+    points = list(ctx.crossovers)
     st.plotly_chart(charts.margin_history_figure(history, points), width="stretch")
     as_of = pd.Timestamp(history["day"].max()).to_pydatetime()
     chart_footer(
@@ -121,12 +63,10 @@ def _history_chart(history: pd.DataFrame, ctx: frame.Frame) -> None:
         )
 
 
-def _freshness(ctx: frame.Frame) -> None:
+def _freshness(statuses: list, error: str | None) -> None:
     st.subheader("Data freshness")
-    try:
-        statuses = data.source_statuses(ctx.path, ctx.version)
-    except RigShiftError as exc:
-        st.error(f"Source status unavailable: {exc.one_line()}")
+    if error:
+        st.error(f"Source status unavailable: {error}")
         return
     table = charts.freshness_frame(statuses)
     st.dataframe(
@@ -138,45 +78,78 @@ def _freshness(ctx: frame.Frame) -> None:
     )
 
 
-def _explain(result: PivotResult, market: MarketSnapshot) -> None:
+def _alerts(lines: tuple[str, ...]) -> None:
+    st.subheader("Recent alerts")
+    if not lines:
+        st.caption(
+            "No alerts fired yet. Rules live in `alerts.json` beside the database and are "
+            "checked after every `rigshift refresh` (or run `rigshift alerts`)."
+        )
+        return
+    st.markdown("\n".join(f"- {line}" for line in lines))
+
+
+def _explain(ctx: OverviewContext) -> None:
     with st.expander("How this is computed"):
-        for text in formulas(result).values():
+        for text in formulas(ctx.result).values():
             st.markdown(text)
-        a = result.assumptions
         inputs = pd.DataFrame(
-            [
-                ("GPU model", a.gpu_model, "sidebar"),
-                ("Fleet size", f"{a.count:,} GPUs", "sidebar"),
-                ("Power price", f"${a.power_price_usd_per_kwh:.3f}/kWh", "sidebar"),
-                ("PUE", f"{a.pue:.2f}", "sidebar"),
-                ("Rental utilization", f"{a.utilization:.0%}", "sidebar"),
-                ("Marketplace fee", f"{a.platform_fee:.0%}", "sidebar"),
-                ("Pool fee", f"{a.pool_fee:.1%}", "sidebar"),
-                ("Conversion capex", f"{usd(a.conversion_capex_usd, 0)}/GPU", "sidebar"),
-                ("One-off transition cost", usd(a.transition_cost_usd, 0), "sidebar"),
-                ("Horizon", f"{a.horizon_months} months", "sidebar"),
-                ("Discount rate", f"{a.discount_rate:.0%}/yr", "default"),
-                ("Rental price decline", f"{a.rental_decline:.0%}/yr", "default"),
-                ("Difficulty growth", f"{a.difficulty_growth:.0%}/yr", "default"),
-                (
-                    "Rental rate",
-                    f"{usd(result.rental.rate_usd_per_gpu_hour, 3)}/GPU-h",
-                    f"rental index, as of {charts.as_of_text(market.as_of.get('rental'))}",
-                ),
-                (
-                    "Best coin",
-                    result.mining.best_coin or "none",
-                    f"coin network data, as of {charts.as_of_text(market.as_of.get('coins'))}",
-                ),
-            ],
-            columns=["input", "value", "basis / data timestamp"],
+            list(ctx.inputs), columns=["input", "value", "basis / data timestamp"]
         )
         st.dataframe(inputs, hide_index=True, width="stretch")
-        stamps: dict[str, datetime | None] = dict(market.as_of)
-        st.caption(
-            "Data timestamps: "
-            + " · ".join(f"{kind} {charts.as_of_text(ts)}" for kind, ts in stamps.items())
-        )
+        st.caption("Data timestamps: " + " · ".join(ctx.as_of_lines))
+
+
+def _memo_buttons(ctx: OverviewContext) -> None:
+    slug = ctx.assumptions.gpu_model.lower().replace(" ", "-")
+    day = f"{ctx.generated_at:%Y-%m-%d}"
+    cols = st.columns([1, 1, 3])
+    # Callables: the memo (and its chart images, a few seconds of headless Chromium) is built
+    # only when someone clicks, not on every rerun.
+    cols[0].download_button(
+        "Board memo (PDF)",
+        data=lambda: memo_pdf(ctx),
+        file_name=f"rigshift-memo-{slug}-{day}.pdf",
+        mime="application/pdf",
+        key="dl_memo_pdf",
+        icon=":material/picture_as_pdf:",
+        on_click="ignore",
+    )
+    cols[1].download_button(
+        "Board memo (HTML)",
+        data=lambda: memo_html(ctx),
+        file_name=f"rigshift-memo-{slug}-{day}.html",
+        mime="text/html",
+        key="dl_memo_html",
+        icon=":material/description:",
+        on_click="ignore",
+    )
+    cols[2].caption("One page: verdict, KPIs, chart, every assumption, data timestamps.")
+
+
+def recent_alert_lines(limit: int = RECENT_ALERTS) -> tuple[str, ...]:
+    """The newest fired alerts from the log beside the database, one line each."""
+    try:
+        return tuple(alert_line(d) for d in read_jsonl(load_settings().alerts_log_path, limit))
+    except (OSError, RigShiftError):
+        return ()
+
+
+def overview_context(ctx: frame.Frame) -> OverviewContext:
+    """The Overview's numbers for the frame's fleet (the page and tests use this)."""
+    a = ctx.assumptions
+    market = data.market(ctx.path, ctx.version)
+    spec = apply_overrides(ctx.specs[a.gpu_model], a)
+    try:
+        history = data.margin_history(ctx.path, ctx.version, spec, a)
+    except RigShiftError as exc:
+        st.error(f"History unavailable: {exc.one_line()}")
+        history = pd.DataFrame()
+    try:
+        statuses = data.source_statuses(ctx.path, ctx.version)
+    except RigShiftError:
+        statuses = []
+    return build_overview(spec, market, a, history, statuses, recent_alert_lines())
 
 
 def render() -> None:
@@ -193,24 +166,24 @@ def render() -> None:
     if not ctx.inputs_ok:
         return
     try:
-        market = data.market(ctx.path, ctx.version)
-        spec = apply_overrides(ctx.specs[a.gpu_model], a)
-        result = evaluate(spec, market, a)
+        view = overview_context(ctx)
     except RigShiftError as exc:
         st.error(exc.one_line())
         return
+    _verdict(view)
+    _kpis(view)
+    for note in view.notes:
+        st.caption(note)
+    _memo_buttons(view)
+    _history_chart(view)
+    status_error = None
     try:
-        history = data.margin_history(ctx.path, ctx.version, spec, a)
+        statuses = data.source_statuses(ctx.path, ctx.version)
     except RigShiftError as exc:
-        st.error(f"History unavailable: {exc.one_line()}")
-        history = pd.DataFrame()
-    _verdict(result, _monte_carlo(result, history))
-    _kpis(result)
-    if result.payback_months is None and result.spread_usd_day <= 0:
-        st.caption("Renting does not beat the better of mining and switching off at today's rates.")
-    _history_chart(history, ctx)
-    _freshness(ctx)
-    _explain(result, market)
+        statuses, status_error = [], exc.one_line()
+    _freshness(statuses, status_error)
+    _alerts(view.alerts)
+    _explain(view)
 
 
 render()

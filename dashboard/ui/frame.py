@@ -3,20 +3,44 @@
 The entry script calls :func:`render` once per run, before the page; pages read the result
 with :func:`context`. Inputs are plain widgets with keys, so they keep their values across
 pages and tests can drive them (``at.number_input(key="power_price")``).
+
+Every input also lives in the URL query string (names in :mod:`dashboard.engine.scenario`):
+on a session's first run the inputs start from the URL (a bad value is a one-line warning and
+its default), and every run writes the current inputs back, so the address bar is always a
+link to exactly this view.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 import streamlit as st
 
 from dashboard.engine import model as m
 from dashboard.engine.model import GpuAssumptions, GpuSpec
+from dashboard.engine.scenario import from_params, to_params
 from dashboard.ui import data
 from scrapers.errors import RigShiftError
 
 _CTX_KEY = "_rigshift_frame"
+_URL_LOADED = "_rigshift_url_loaded"
+
+# widget key -> (GpuAssumptions field, scale from the field to the widget's unit)
+WIDGETS: dict[str, tuple[str, float]] = {
+    "fleet_count": ("count", 1),
+    "power_price": ("power_price_usd_per_kwh", 1),
+    "pue": ("pue", 1),
+    "utilization_pct": ("utilization", 100),
+    "platform_fee_pct": ("platform_fee", 100),
+    "pool_fee_pct": ("pool_fee", 100),
+    "capex_per_gpu": ("conversion_capex_usd", 1),
+    "transition_cost": ("transition_cost_usd", 1),
+    "horizon_months": ("horizon_months", 1),
+    "payback_target": ("payback_target_months", 1),
+    "discount_rate_pct": ("discount_rate", 100),
+}
+_INT_WIDGETS = {"fleet_count", "horizon_months"}
 
 
 @dataclass(frozen=True)
@@ -45,19 +69,50 @@ def _spec_table() -> tuple[dict[str, GpuSpec], str | None]:
         return {}, f"GPU spec table could not be loaded: {text}"
 
 
-def _sidebar(specs: dict[str, GpuSpec]) -> GpuAssumptions:
+def _widget_values(a: GpuAssumptions) -> dict[str, object]:
+    """Session-state values of every sidebar widget for ``a`` (percent inputs in percent)."""
+    values: dict[str, object] = {"gpu_model": a.gpu_model}
+    for key, (name, scale) in WIDGETS.items():
+        value = getattr(a, name)
+        # round(): 0.07 x 100 is 7.000000000000001 in floats; the widget should show 7.
+        values[key] = int(value) if key in _INT_WIDGETS else round(float(value) * scale, 9)
+    return values
+
+
+def _init_state(models: list[str]) -> list[str]:
+    """Seed widget state: from the URL on a session's first run, else keep what is there.
+
+    Returns one warning per unusable URL parameter.
+    """
+    warnings: list[str] = []
+    defaults = GpuAssumptions(
+        gpu_model=m.DEFAULT_GPU_MODEL if m.DEFAULT_GPU_MODEL in models else models[0]
+    )
+    if not st.session_state.get(_URL_LOADED):
+        st.session_state[_URL_LOADED] = True
+        a, warnings = from_params(st.query_params.to_dict(), known_models=models, base=defaults)
+        for key, value in _widget_values(a).items():
+            st.session_state[key] = value
+        return warnings
+    for key, value in _widget_values(defaults).items():
+        if key not in st.session_state:
+            st.session_state[key] = value
+    return warnings
+
+
+def _sidebar(specs: dict[str, GpuSpec]) -> tuple[GpuAssumptions, list[str]]:
+    models = sorted(specs) or [m.DEFAULT_GPU_MODEL]
+    warnings = _init_state(models)
+    if st.session_state.get("gpu_model") not in models:
+        st.session_state["gpu_model"] = models[0]
     sb = st.sidebar
     sb.header("Fleet assumptions")
-    models = sorted(specs) or [m.DEFAULT_GPU_MODEL]
-    default_idx = models.index(m.DEFAULT_GPU_MODEL) if m.DEFAULT_GPU_MODEL in models else 0
-    gpu = sb.selectbox("GPU model", models, index=default_idx, key="gpu_model")
-    count = sb.number_input(
-        "Fleet size (GPUs)", min_value=0, value=m.DEFAULT_FLEET_COUNT, step=100, key="fleet_count"
-    )
+    # No value=/index= below: the state seeded by _init_state is the single source of truth.
+    gpu = sb.selectbox("GPU model", models, key="gpu_model")
+    count = sb.number_input("Fleet size (GPUs)", min_value=0, step=100, key="fleet_count")
     power = sb.number_input(
         "Power price ($/kWh)",
         min_value=0.0,
-        value=m.DEFAULT_POWER_PRICE_USD_PER_KWH,
         step=0.005,
         format="%.3f",
         key="power_price",
@@ -66,7 +121,6 @@ def _sidebar(specs: dict[str, GpuSpec]) -> GpuAssumptions:
     pue = sb.number_input(
         "PUE (facility W ÷ IT W)",
         min_value=0.0,
-        value=m.DEFAULT_PUE,
         step=0.01,
         format="%.2f",
         key="pue",
@@ -76,7 +130,6 @@ def _sidebar(specs: dict[str, GpuSpec]) -> GpuAssumptions:
         "Rental utilization (%)",
         min_value=0.0,
         max_value=100.0,
-        value=m.DEFAULT_UTILIZATION * 100,
         step=5.0,
         format="%.0f",
         key="utilization_pct",
@@ -87,7 +140,6 @@ def _sidebar(specs: dict[str, GpuSpec]) -> GpuAssumptions:
             "Marketplace fee (% of rental revenue)",
             min_value=0.0,
             max_value=100.0,
-            value=m.DEFAULT_PLATFORM_FEE * 100,
             step=1.0,
             format="%.0f",
             key="platform_fee_pct",
@@ -96,7 +148,6 @@ def _sidebar(specs: dict[str, GpuSpec]) -> GpuAssumptions:
             "Pool fee (% of mining revenue)",
             min_value=0.0,
             max_value=100.0,
-            value=m.DEFAULT_POOL_FEE * 100,
             step=0.5,
             format="%.1f",
             key="pool_fee_pct",
@@ -104,7 +155,6 @@ def _sidebar(specs: dict[str, GpuSpec]) -> GpuAssumptions:
         capex = st.number_input(
             "Conversion capex ($/GPU)",
             min_value=0.0,
-            value=m.DEFAULT_CONVERSION_CAPEX_USD,
             step=50.0,
             format="%.0f",
             key="capex_per_gpu",
@@ -114,21 +164,33 @@ def _sidebar(specs: dict[str, GpuSpec]) -> GpuAssumptions:
         transition = st.number_input(
             "One-off transition cost ($, whole fleet)",
             min_value=0.0,
-            value=0.0,
             step=10_000.0,
             format="%.0f",
             key="transition_cost",
             help="Integration, staff training, certification. Added to capex in payback and NPV.",
         )
         horizon = st.number_input(
-            "Horizon (months)",
-            min_value=1,
-            max_value=120,
-            value=m.DEFAULT_HORIZON_MONTHS,
-            step=6,
-            key="horizon_months",
+            "Horizon (months)", min_value=1, max_value=120, step=6, key="horizon_months"
         )
-    return GpuAssumptions(
+        target = st.number_input(
+            "Payback target (months)",
+            min_value=1.0,
+            max_value=120.0,
+            step=1.0,
+            format="%.0f",
+            key="payback_target",
+            help="The verdict says Pivot now only when the conversion pays back within this.",
+        )
+        discount = st.number_input(
+            "Discount rate (%/yr)",
+            min_value=0.0,
+            max_value=100.0,
+            step=1.0,
+            format="%.1f",
+            key="discount_rate_pct",
+            help="Discounts the monthly spread in the NPV.",
+        )
+    a = GpuAssumptions(
         gpu_model=str(gpu),
         count=int(count),
         power_price_usd_per_kwh=float(power),
@@ -139,7 +201,32 @@ def _sidebar(specs: dict[str, GpuSpec]) -> GpuAssumptions:
         conversion_capex_usd=float(capex),
         transition_cost_usd=float(transition),
         horizon_months=int(horizon),
+        payback_target_months=float(target),
+        discount_rate=float(discount) / 100,
     )
+    return a, warnings
+
+
+def _sync_url(a: GpuAssumptions) -> dict[str, str]:
+    """Write the inputs into the query string (only our keys, only when they changed)."""
+    params = to_params(a)
+    changed = {k: v for k, v in params.items() if st.query_params.get(k) != v}
+    if changed:
+        st.query_params.update(changed)  # one URL update, not one per input
+    return params
+
+
+def _share_hint(params: dict[str, str]) -> None:
+    try:
+        base = st.context.url or ""
+    except Exception:  # no browser session (AppTest, bare mode)
+        base = ""
+    with st.sidebar.expander("Copy link to this view", icon=":material/link:"):
+        st.caption(
+            "The address bar always holds every input above: copy it (or this link) to share "
+            "exactly this view. Save named scenarios on the Scenarios page."
+        )
+        st.code(f"{base}?{urlencode(params)}", language=None, wrap_lines=True)
 
 
 def _validate(a: GpuAssumptions) -> str | None:
@@ -158,8 +245,11 @@ def render() -> Frame:
     version = data.data_version(path)
     db = data.db_state(path, version)
     specs, spec_error = _spec_table()
-    assumptions = _sidebar(specs)
+    assumptions, url_warnings = _sidebar(specs)
     input_error = _validate(assumptions)
+    _share_hint(_sync_url(assumptions))
+    for warning in url_warnings:
+        st.warning(f"Link ignored a value: {warning}.", icon=":material/link_off:")
     if db.is_demo:
         st.warning(
             "**DEMO DATA**: bundled sample payloads and dated anchor figures, not live "

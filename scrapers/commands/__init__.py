@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from scrapers.commands import (
+    alerts,
     dashboard,
     demo,
     export,
@@ -14,4 +15,4 @@ from scrapers.commands import (
     synth,
 )
 
-COMMAND_MODULES = [refresh, status, demo, dashboard, sql, export, synth, pivot, site]
+COMMAND_MODULES = [refresh, status, demo, dashboard, sql, export, synth, pivot, site, alerts]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 
+from scrapers.commands.alerts import after_refresh
 from scrapers.commands.output import print_json, print_table, progress_printer
 from scrapers.config import Settings
 from scrapers.errors import ConfigError
@@ -41,7 +42,9 @@ def run_refresh(args: argparse.Namespace, settings: Settings) -> int:
     results = refresh(
         settings, args.source, force=args.force, progress=progress_printer(args.quiet or args.json)
     )
-    return report(results, args.json, args.quiet)
+    code = report(results, args.json, args.quiet)
+    after_refresh(settings, to_stderr=args.json, quiet=args.quiet)
+    return code
 
 
 def run_backfill(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,0 +1,135 @@
+"""Scenarios: save the sidebar inputs under a name, compare saved scenarios side by side.
+
+Saved scenarios live in ``scenarios.json`` beside the database (the app never writes the
+DuckDB store); each is the same set of URL parameters as a "Copy link" URL.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.engine.briefing import OverviewContext, build_overview, fmt_usd
+from dashboard.engine.saved_scenarios import delete_scenario, load_scenarios, save_scenario
+from dashboard.engine.scenario import from_params, to_params
+from dashboard.engine.specs import apply_overrides
+from dashboard.ui import data, frame
+from scrapers.config import load_settings
+from scrapers.errors import RigShiftError
+
+CURRENT = "(current sidebar)"
+COLUMNS = [
+    "scenario",
+    "verdict",
+    "mining net ($/GPU/day)",
+    "rental net ($/GPU/day)",
+    "spread ($/GPU/day)",
+    "payback (months)",
+    "fleet NPV ($)",
+    "link",
+]
+
+
+def _context(ctx: frame.Frame, params: dict[str, str]) -> tuple[OverviewContext | None, str]:
+    a, warnings = from_params(params, known_models=list(ctx.specs))
+    try:
+        market = data.market(ctx.path, ctx.version)
+        spec = apply_overrides(ctx.specs[a.gpu_model], a)
+        history = data.margin_history(ctx.path, ctx.version, spec, a)
+        return build_overview(spec, market, a, history), "; ".join(warnings)
+    except (RigShiftError, KeyError) as exc:
+        text = exc.one_line() if isinstance(exc, RigShiftError) else f"unknown GPU {exc}"
+        return None, text
+
+
+def comparison(ctx: frame.Frame, scenarios: dict[str, dict[str, str]]) -> pd.DataFrame:
+    """One row of KPIs per scenario, formatted as on the Overview."""
+    rows = []
+    for name, params in scenarios.items():
+        view, problem = _context(ctx, params)
+        link = "?" + urlencode(params)
+        if view is None:
+            rows.append([name, f"not computed: {problem}", "", "", "", "", "", link])
+            continue
+        rows.append(
+            [
+                name,
+                view.verdict.label,
+                view.kpi("mining_net").value,
+                view.kpi("rental_net").value,
+                view.kpi("spread").value,
+                view.kpi("payback").value,
+                view.kpi("npv").value,
+                link,
+            ]
+        )
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _save_form(ctx: frame.Frame, path) -> None:  # noqa: ANN001
+    with st.form("save_scenario", clear_on_submit=True, border=True):
+        st.markdown("**Save the current sidebar inputs**")
+        name = st.text_input("Scenario name", key="scenario_name", max_chars=60)
+        if st.form_submit_button("Save scenario", icon=":material/save:"):
+            try:
+                saved = save_scenario(path, name, to_params(ctx.assumptions))
+            except (RigShiftError, OSError) as exc:
+                text = exc.one_line() if isinstance(exc, RigShiftError) else str(exc)
+                st.error(f"Not saved: {text}")
+            else:
+                st.success(f"Saved “{saved}”.")
+
+
+def _details(scenarios: dict[str, dict[str, str]], path) -> None:  # noqa: ANN001
+    with st.expander("Saved inputs and delete"):
+        table = pd.DataFrame.from_dict(scenarios, orient="index")
+        st.dataframe(table, width="stretch")
+        victim = st.selectbox("Delete a scenario", ["—"] + list(scenarios), key="scenario_delete")
+        if victim != "—" and st.button("Delete", key="scenario_delete_btn"):
+            delete_scenario(path, victim)
+            st.rerun()
+
+
+def render() -> None:
+    """Save and compare named scenarios."""
+    st.title("Scenarios")
+    ctx = frame.context()
+    path = load_settings().scenarios_path
+    st.caption(
+        f"Named scenarios are saved in `{path}` (a small JSON file beside the database) and "
+        "shared by everyone using this data directory. Each one is a link: open it to load "
+        "its inputs into the sidebar."
+    )
+    if not frame.require_data(ctx):
+        return
+    if ctx.inputs_ok:
+        _save_form(ctx, path)
+    try:
+        saved = load_scenarios(path)
+    except RigShiftError as exc:
+        st.error(f"Saved scenarios unreadable: {exc.one_line()}")
+        saved = {}
+    st.subheader("Compare")
+    compared = {CURRENT: to_params(ctx.assumptions)} if ctx.inputs_ok else {}
+    compared.update(saved)
+    if not saved:
+        st.info("No saved scenarios yet: set the sidebar, name it above, save; repeat.")
+    if compared:
+        table = comparison(ctx, compared)
+        st.dataframe(
+            table,
+            hide_index=True,
+            width="stretch",
+            column_config={"link": st.column_config.LinkColumn("link", display_text="open")},
+        )
+        st.caption(
+            "Verdict and KPIs as on the Overview (same engine, same data). Spread = rental net "
+            f"− max(mining net, 0); amounts in USD, e.g. {fmt_usd(-3.1)} is a loss."
+        )
+    if saved:
+        _details(saved, path)
+
+
+render()
