@@ -1,10 +1,292 @@
-"""Timing page: when to pivot (built out in a later task)."""
+"""Timing: how sure is the payback, is waiting worth it, what moves the answer, how steady."""
 
 from __future__ import annotations
 
-from dashboard.ui.widgets import coming_soon
+import pandas as pd
+import streamlit as st
 
-coming_soon(
-    "Timing",
-    "when to pivot: expected NPV of pivoting now vs in 3, 6 or 12 months, and revenue stability",
+from dashboard.engine import exec_charts
+from dashboard.engine.charts import as_of_text
+from dashboard.engine.economics import evaluate
+from dashboard.engine.explain import formulas
+from dashboard.engine.model import GpuAssumptions, MarketSnapshot, PivotResult
+from dashboard.engine.montecarlo import MonteCarloResult
+from dashboard.engine.sensitivity import tornado
+from dashboard.engine.specs import apply_overrides
+from dashboard.engine.timing import (
+    N_PATHS,
+    SEED,
+    STABILITY_DAYS,
+    breakeven_frame,
+    fan_frame,
+    payback_curve_frame,
+    revenue_stability,
+    start_label,
+    wait_frame,
 )
+from dashboard.ui import data, frame
+from dashboard.ui.exec_helpers import explainer, fmt, table_height
+from dashboard.ui.widgets import chart_footer, usd
+from scrapers.errors import RigShiftError
+
+STORE_SOURCE = (
+    "RigShift store: coin network state, GPU rental index and their monthly returns; "
+    "your sidebar inputs"
+)
+
+
+def _headline(result: PivotResult, mc: MonteCarloResult) -> None:
+    a = result.assumptions
+    best = mc.best_start_month() if mc.expected_npv_by_start else 0
+    c = st.columns(4)
+    c[0].metric(
+        f"P(payback ≤ {a.horizon_months} months)",
+        f"{mc.p_payback_within(a.horizon_months):.0%}",
+        help=f"Share of {mc.n_paths:,} simulated paths that recover the conversion cost "
+        "within the horizon.",
+        border=True,
+    )
+    c[1].metric(
+        "Expected NPV now ($/GPU)",
+        usd(mc.expected_npv_by_start.get(0, mc.expected_npv_usd), 0),
+        help=f"Mean over paths, {a.horizon_months} months at {a.discount_rate:.0%}/yr, net of "
+        "conversion cost.",
+        border=True,
+    )
+    c[2].metric(
+        "Best time to pivot",
+        start_label(best),
+        help="The start (now, in 3, 6 or 12 months) with the highest expected NPV.",
+        border=True,
+    )
+    c[3].metric(
+        "Payback today (months)",
+        fmt(result.payback_months, ".1f", "does not pay back"),
+        help="Deterministic: conversion cost ÷ (spread × 30.44).",
+        border=True,
+    )
+
+
+def _fan(mc: MonteCarloResult, market: MarketSnapshot) -> None:
+    st.subheader("Cumulative spread after pivoting ($ per GPU, net of conversion cost)")
+    fan = fan_frame(mc)
+    st.plotly_chart(exec_charts.fan_figure(fan), width="stretch")
+    chart_footer(
+        f"{STORE_SOURCE}; {mc.n_paths:,} paths, seed {mc.seed}; volatility from "
+        f"{mc.volatility_source}",
+        market.as_of.get("rental") or market.as_of.get("coins"),
+        fan,
+        "timing_fan.csv",
+        key="dl_timing_fan",
+    )
+
+
+def _payback_curve(mc: MonteCarloResult, a: GpuAssumptions, market: MarketSnapshot) -> None:
+    st.subheader("Chance of payback by month N")
+    curve = payback_curve_frame(mc)
+    st.plotly_chart(
+        exec_charts.payback_curve_figure(curve, a.horizon_months, a.payback_target_months),
+        width="stretch",
+    )
+    chart_footer(
+        f"{STORE_SOURCE}; {mc.n_paths:,} paths",
+        market.as_of.get("rental") or market.as_of.get("coins"),
+        curve,
+        "timing_payback_probability.csv",
+        key="dl_timing_payback",
+    )
+
+
+def _waiting(mc: MonteCarloResult, market: MarketSnapshot) -> None:
+    st.subheader("Pivot now or wait?")
+    wait = wait_frame(mc)
+    if wait.empty:
+        st.info("The horizon is too short to compare start months: lengthen it in the sidebar.")
+        return
+    st.plotly_chart(exec_charts.wait_figure(wait), width="stretch")
+    best = wait.loc[wait["best"]].iloc[0]
+    st.caption(
+        f"Best: pivot {best['pivot']} (expected NPV {usd(best['expected NPV ($/GPU)'], 0)}/GPU). "
+        "Waiting k months keeps mining (or idling) until then and pays the conversion then; "
+        "every start is valued over the same horizon."
+    )
+    chart_footer(
+        f"{STORE_SOURCE}; {mc.n_paths:,} paths",
+        market.as_of.get("rental") or market.as_of.get("coins"),
+        wait,
+        "timing_wait.csv",
+        key="dl_timing_wait",
+    )
+
+
+def _tornado(ctx: frame.Frame, market: MarketSnapshot) -> None:
+    st.subheader("What moves the NPV most")
+    a = ctx.assumptions
+    table = tornado(ctx.specs[a.gpu_model], market, a)
+    st.plotly_chart(exec_charts.tornado_figure(table), width="stretch")
+    top = table.iloc[0]
+    st.caption(
+        f"One input at a time, everything else at the base case. Widest: **{top['input']}**, "
+        f"{top['range']}, moves NPV by {usd(top['swing ($/GPU)'], 0)}/GPU, "
+        f"{usd(top['swing ($/GPU)'] * a.count, 0)} across {a.count:,} GPUs."
+    )
+    chart_footer(
+        "RigShift store (latest coin network state, rental index); your sidebar inputs",
+        market.as_of.get("rental") or market.as_of.get("coins"),
+        table,
+        "timing_tornado.csv",
+        key="dl_timing_tornado",
+    )
+
+
+def _breakevens(result: PivotResult, market: MarketSnapshot) -> None:
+    st.subheader("Break-even: where spread = 0")
+    b = result.breakeven
+    c = st.columns(3)
+    c[0].metric(
+        "Rental rate ($/GPU-hour)",
+        "none"
+        if b.rental_rate_usd_per_gpu_hour is None
+        else f"${b.rental_rate_usd_per_gpu_hour:.3f}",
+        help=f"Today {usd(result.rental.rate_usd_per_gpu_hour, 3)}/GPU-hour.",
+        border=True,
+    )
+    c[1].metric(
+        "Utilization (%)",
+        "none" if b.utilization is None else f"{b.utilization * 100:.1f}%",
+        help=f"Today {result.assumptions.utilization:.0%}; none when no utilization in 0–100% "
+        "makes spread = 0.",
+        border=True,
+    )
+    c[2].metric(
+        "Power price ($/kWh)",
+        "none" if b.power_price_usd_per_kwh is None else f"${b.power_price_usd_per_kwh:.3f}",
+        help=f"Today ${result.assumptions.power_price_usd_per_kwh:.3f}/kWh; none when no power "
+        "price ≥ 0 makes spread = 0.",
+        border=True,
+    )
+    chart_footer(
+        "RigShift store (latest); your sidebar inputs",
+        market.as_of.get("rental") or market.as_of.get("coins"),
+        breakeven_frame(result),
+        "timing_breakeven.csv",
+        key="dl_timing_breakeven",
+    )
+
+
+def _stability(history: pd.DataFrame) -> None:
+    st.subheader("Revenue stability (last 12 months)")
+    table = revenue_stability(history, STABILITY_DAYS)
+    if table.empty:
+        st.info("Not enough stored history yet: run `rigshift refresh --backfill`.")
+        return
+    c = st.columns(2)
+    for col, row in zip(c, table.itertuples(index=False), strict=True):
+        cv = row[-1]
+        col.metric(
+            f"{row.series.capitalize()}: coefficient of variation",
+            "n/a" if pd.isna(cv) else f"{cv:.3f}",
+            help=f"std ÷ |mean| of daily {row.series} over {row.days} days (mean "
+            f"{usd(row[4])}/GPU/day); lower is steadier. n/a: under 30 days or a mean near $0.",
+            border=True,
+        )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        height=table_height(len(table)),
+        column_config={
+            "mean ($/GPU/day)": st.column_config.NumberColumn(format="$%.2f"),
+            "std ($/GPU/day)": st.column_config.NumberColumn(format="$%.3f"),
+            "coefficient of variation": st.column_config.NumberColumn(format="%.3f"),
+        },
+    )
+    as_of = pd.Timestamp(history["day"].max()).to_pydatetime() if not history.empty else None
+    chart_footer(
+        "RigShift store: daily margin history (coin network state, rental index)",
+        as_of,
+        table,
+        "timing_stability.csv",
+        key="dl_timing_stability",
+    )
+
+
+def _explain(result: PivotResult, mc: MonteCarloResult, market: MarketSnapshot) -> None:
+    f = formulas(result)
+    a = result.assumptions
+    blocks = [
+        f["monte_carlo"],
+        f"Paths: {mc.n_paths:,}, seed {mc.seed} (fixed, so the page is reproducible); monthly "
+        f"volatility mining {mc.mining_monthly_vol:.1%}, rental {mc.rental_monthly_vol:.1%} "
+        f"from {mc.volatility_source}." + ("  \n" + "; ".join(mc.notes) if mc.notes else ""),
+        "**Pivot in k months**: mine (or switch off) until month k, pay the conversion cost "
+        "then (discounted), rent afterwards; expected NPV is the mean over paths for the same "
+        "horizon.",
+        f["npv"],
+        "**Tornado**: each input set to its low and high value with the rest at the base case; "
+        "NPV recomputed with the same formulas. Prices and costs ±20 %; rental decline ±10 "
+        "points/yr, difficulty growth ±20 points/yr, discount rate ±4 points/yr; utilization "
+        "and fees clipped to 0–100 %.",
+        f["breakeven"],
+        "**Revenue stability** = standard deviation ÷ |mean| of daily net ($/GPU/day) over "
+        "the last 365 stored days, for mining (best coin) and rental at your inputs.",
+    ]
+    inputs = pd.DataFrame(
+        [
+            ("GPU model", a.gpu_model, "sidebar"),
+            ("Fleet size", f"{a.count:,} GPUs", "sidebar"),
+            ("Horizon", f"{a.horizon_months} months", "sidebar"),
+            ("Payback target", f"{a.payback_target_months:g} months", "default"),
+            ("Discount rate", f"{a.discount_rate:.0%}/yr", "default"),
+            ("Rental price decline", f"{a.rental_decline:.0%}/yr", "default"),
+            ("Difficulty growth", f"{a.difficulty_growth:.0%}/yr", "default"),
+        ]
+        + [
+            (f"data: {kind}", as_of_text(ts), "RigShift store, latest")
+            for kind, ts in market.as_of.items()
+        ],
+        columns=["input", "value", "basis / data timestamp"],
+    )
+    explainer(blocks, inputs)
+
+
+def render() -> None:
+    """When to pivot the sidebar fleet, and how sure the answer is."""
+    st.title("Timing")
+    ctx = frame.context()
+    if not frame.require_data(ctx):
+        return
+    a = ctx.assumptions
+    st.caption(
+        f"{a.count:,} × {a.gpu_model}, {a.horizon_months}-month horizon, payback target "
+        f"{a.payback_target_months:g} months. Change the fleet in the sidebar."
+    )
+    if not ctx.inputs_ok:
+        return
+    try:
+        market = data.market(ctx.path, ctx.version)
+        spec = apply_overrides(ctx.specs[a.gpu_model], a)
+        result = evaluate(spec, market, a)
+        mc = data.pivot_simulation(ctx.path, ctx.version, spec, a, N_PATHS, SEED)
+    except RigShiftError as exc:
+        st.error(exc.one_line())
+        return
+    try:
+        history = data.margin_history(ctx.path, ctx.version, spec, a)
+    except RigShiftError as exc:
+        st.error(f"History unavailable: {exc.one_line()}")
+        history = pd.DataFrame()
+    _headline(result, mc)
+    _fan(mc, market)
+    left, right = st.columns(2)
+    with left:
+        _payback_curve(mc, a, market)
+    with right:
+        _waiting(mc, market)
+    _tornado(ctx, market)
+    _breakevens(result, market)
+    _stability(history)
+    _explain(result, mc, market)
+
+
+render()

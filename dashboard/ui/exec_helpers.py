@@ -1,0 +1,57 @@
+"""Render helpers for the executive pages (Fleet, Site, Timing): errors, numbers, explainers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+import streamlit as st
+
+from scrapers.errors import RigShiftError
+
+ROW_PX, HEADER_PX = 35, 38
+
+
+def table_height(rows: int) -> int:
+    """Pixels that show every row of a dataframe without an inner scrollbar."""
+    return HEADER_PX + ROW_PX * max(rows, 1) + 2
+
+
+def one_line_errors(exc: RigShiftError | str, prefix: str = "") -> None:
+    """One ``st.error`` per problem line: validation errors list several, one per line."""
+    text = exc if isinstance(exc, str) else str(exc)
+    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    if not lines and isinstance(exc, RigShiftError):
+        lines = [exc.one_line()]
+    for line in lines:
+        st.error(f"{prefix}{line}")
+
+
+def usd_short(value: float | None, suffix: str = "") -> str:
+    """Compact dollars, three significant figures: ``$1.53M``, ``−$23.6k``, ``$980``."""
+    if value is None or pd.isna(value):
+        return "n/a"
+    sign = "−" if value < 0 else ""
+    v = abs(value)
+    for size, letter in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if v >= size:
+            scaled = v / size
+            digits = 2 if scaled < 10 else 1 if scaled < 100 else 0
+            return f"{sign}${scaled:,.{digits}f}{letter}{suffix}"
+    return f"{sign}${v:,.0f}{suffix}"
+
+
+def fmt(value: float | None, spec: str = ",.2f", none: str = "none", suffix: str = "") -> str:
+    """``format(value, spec)`` plus a unit suffix; ``none`` for None/NaN."""
+    if value is None or pd.isna(value):
+        return none
+    return f"{format(value, spec)}{suffix}"
+
+
+def explainer(blocks: Iterable[str], inputs: pd.DataFrame | None = None) -> None:
+    """The "How this is computed" expander: formula blocks, then the inputs table."""
+    with st.expander("How this is computed"):
+        for block in blocks:
+            st.markdown(block)
+        if inputs is not None and not inputs.empty:
+            st.dataframe(inputs, hide_index=True, width="stretch")
