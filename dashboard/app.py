@@ -21,7 +21,9 @@ PAGES = [
     st.Page("app_pages/fleet.py", title="Fleet", icon=":material/memory:"),
     st.Page("app_pages/site.py", title="Site", icon=":material/factory:"),
     st.Page("app_pages/timing.py", title="Timing", icon=":material/schedule:"),
+    st.Page("app_pages/scenarios.py", title="Scenarios", icon=":material/compare_arrows:"),
     st.Page("app_pages/market.py", title="Market", icon=":material/show_chart:"),
+    st.Page("app_pages/sustainability.py", title="Sustainability", icon=":material/eco:"),
     st.Page("app_pages/data_health.py", title="Data health", icon=":material/monitor_heart:"),
     st.Page("app_pages/sql.py", title="SQL", icon=":material/terminal:"),
 ]

@@ -6,8 +6,10 @@ from datetime import datetime
 
 import pandas as pd
 import streamlit as st
+from pyarrow import ArrowException
 
 from dashboard.engine.charts import as_of_text
+from dashboard.engine.downloads import FORMATS, file_name, table_bytes
 
 
 def usd(value: float | None, digits: int = 2, suffix: str = "") -> str:
@@ -19,10 +21,21 @@ def usd(value: float | None, digits: int = 2, suffix: str = "") -> str:
 
 
 def chart_footer(
-    source: str, as_of: datetime | None, frame: pd.DataFrame, filename: str, key: str
+    source: str,
+    as_of: datetime | None,
+    frame: pd.DataFrame,
+    filename: str,
+    key: str,
+    parquet: bool = False,
 ) -> None:
-    """Source and "as of" caption plus a CSV download of exactly the charted data."""
+    """Source and "as of" caption plus a CSV download of exactly the charted data.
+
+    With ``parquet=True`` a Parquet download of the same frame sits beside the CSV one.
+    """
     st.caption(f"Source: {source} · as of {as_of_text(as_of)}")
+    if parquet:
+        download_buttons(frame, filename.rsplit(".", 1)[0], key=key, what="this chart")
+        return
     st.download_button(
         "Download CSV of this chart",
         frame.to_csv(index=False).encode(),
@@ -31,6 +44,42 @@ def chart_footer(
         key=key,
         icon=":material/download:",
     )
+
+
+def download_buttons(
+    frame: pd.DataFrame, name: str, key: str | None = None, what: str = "this data"
+) -> None:
+    """CSV and Parquet downloads of exactly ``frame`` (the data shown), side by side.
+
+    Parquet needs typed columns; a frame pyarrow cannot type (e.g. mixed objects from the SQL
+    console) keeps its CSV button and says why Parquet is unavailable.
+    """
+    key = key or f"dl_{name}"
+    row = st.container(horizontal=True, gap="small")
+    for fmt, label in (("csv", "CSV"), ("parquet", "Parquet")):
+        try:
+            payload = table_bytes(frame, fmt)
+        except (ValueError, TypeError, ArrowException) as exc:
+            row.caption(f"{label} unavailable: {' '.join(str(exc).split())[:120]}")
+            continue
+        row.download_button(
+            f"{label} of {what}",
+            payload,
+            file_name=file_name(name, fmt),
+            mime=FORMATS[fmt],
+            key=f"{key}_{fmt}",
+            icon=":material/download:",
+            on_click="ignore",
+        )
+
+
+def data_footer(
+    source: str, as_of: datetime | None, frame: pd.DataFrame, name: str, key: str | None = None
+) -> None:
+    """The caption under a chart or table (source, "as of", rows) and its two downloads."""
+    rows = f" · {len(frame):,} rows" if len(frame) != 1 else " · 1 row"
+    st.caption(f"Source: {source} · as of {as_of_text(as_of)}{rows}")
+    download_buttons(frame, name, key=key, what="the data shown")
 
 
 def coming_soon(title: str, what: str) -> None:

@@ -39,6 +39,7 @@ PAGES = {
     "site": "site",
     "timing": "timing",
     "market": "market",
+    "sustainability": "sustainability",
     "data_health": "data_health",
     "sql": "sql",
 }
@@ -166,7 +167,7 @@ def test_page_renders_without_error(app_url: str, browser, url_path: str) -> Non
 def test_sidebar_nav_reaches_data_health(app_url: str, browser) -> None:  # noqa: ANN001
     page = _open(browser, app_url)
     page.get_by_test_id("stSidebarNav").get_by_text("Data health").click()
-    page.wait_for_url("**/data_health")
+    page.wait_for_url("**/data_health?**")  # the query string carries the sidebar inputs
     page.wait_for_selector(RENDERED, timeout=60_000)
     page.get_by_test_id("stDataFrame").first.wait_for(timeout=30_000)
     assert page.get_by_test_id("stMetric").count() == 4

@@ -1,0 +1,535 @@
+"""Market explorer queries: every series the Market page charts, filtered and bucketed IN DUCKDB.
+
+Each function takes an open (read-only) DuckDB connection and an :class:`ExplorerFilters`, and
+returns an :class:`ExplorerResult` whose frame is already aggregated to a resolution the chart
+can show (at most :data:`MAX_POINTS` buckets per series): raw offer rows never reach pandas.
+Distributions use only the latest snapshot per source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from scrapers.units import BTC_DIFFICULTY_1_HASHES, BTC_TARGET_BLOCK_TIME_S, SECONDS_PER_DAY
+
+MAX_POINTS = 1_500
+RESOLUTIONS = ("day", "week", "month")
+_DAYS_PER_BUCKET = {"day": 1, "week": 7, "month": 31}
+# Distributions draw points; a snapshot is a few thousand offers, this only guards the browser.
+MAX_DISTRIBUTION_ROWS = 20_000
+MH_S = 1e6
+PH_S = 1e15
+
+
+@dataclass(frozen=True)
+class ExplorerFilters:
+    """The Market page's shared filters. ``None`` means "no filter"; an empty tuple matches none.
+
+    ``start``/``end`` are inclusive UTC days.
+    """
+
+    start: date | None = None
+    end: date | None = None
+    gpu_models: tuple[str, ...] | None = None
+    sources: tuple[str, ...] | None = None
+    regions: tuple[str, ...] | None = None
+    coins: tuple[str, ...] | None = None
+    pricing_types: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class ExplorerResult:
+    """A chart's data: the aggregated frame, its time resolution and the newest time in it."""
+
+    frame: pd.DataFrame
+    resolution: str = "day"
+    as_of: datetime | None = None
+
+    @property
+    def empty(self) -> bool:
+        """True when there is nothing to chart."""
+        return self.frame.empty
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """What the filters can choose from, and the span of stored data."""
+
+    first_day: date | None
+    last_day: date | None
+    gpu_models: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    coins: tuple[str, ...] = ()
+    pricing_types: tuple[str, ...] = ()
+    sources_by_table: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+def resolution_for(start: date | None, end: date | None, max_points: int = MAX_POINTS) -> str:
+    """The finest of day/week/month that keeps ``start..end`` within ``max_points`` buckets."""
+    if start is None or end is None or end < start:
+        return "day"
+    span_days = (end - start).days + 1
+    for res in RESOLUTIONS:
+        if span_days / _DAYS_PER_BUCKET[res] <= max_points:
+            return res
+    return "month"
+
+
+class _Where:
+    """WHERE clauses with positional parameters, built from the filters."""
+
+    def __init__(self) -> None:
+        self.clauses: list[str] = []
+        self.params: list[Any] = []
+
+    def add(self, clause: str, *params: Any) -> None:
+        self.clauses.append(clause)
+        self.params.extend(params)
+
+    def one_of(self, column: str, values: Sequence[str] | None) -> None:
+        if values is None:
+            return
+        if not values:
+            self.clauses.append("FALSE")
+            return
+        marks = ", ".join("?" for _ in values)
+        self.add(f"{column} IN ({marks})", *values)
+
+    def days(self, column: str, f: ExplorerFilters, is_date: bool = False) -> None:
+        # Half-open on the day after `end` so a TIMESTAMP late on the end day still counts.
+        if f.start is not None:
+            self.add(f"{column} >= ?", f.start if is_date else _midnight(f.start))
+        if f.end is not None:
+            after = f.end + timedelta(days=1)
+            self.add(f"{column} < ?", after if is_date else _midnight(after))
+
+    def sql(self) -> str:
+        return ("WHERE " + " AND ".join(self.clauses)) if self.clauses else ""
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day)
+
+
+def _span(
+    con: duckdb.DuckDBPyConnection, table: str, column: str, where: _Where, f: ExplorerFilters
+) -> tuple[date | None, date | None]:
+    """The filter's date range, closed with the data's own extent where the filter is open."""
+    start, end = f.start, f.end
+    if start is None or end is None:
+        row = con.execute(
+            f"SELECT min({column}), max({column}) FROM {table} {where.sql()}", where.params
+        ).fetchone()
+        lo, hi = (row or (None, None))[:2]
+        start = start or (_as_date(lo) if lo is not None else None)
+        end = end or (_as_date(hi) if hi is not None else None)
+    return start, end
+
+
+def _as_date(value: Any) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _as_of(frame: pd.DataFrame, column: str) -> datetime | None:
+    if frame.empty or column not in frame:
+        return None
+    value = pd.Timestamp(frame[column].max())
+    return None if pd.isna(value) else value.to_pydatetime()
+
+
+def filter_options(con: duckdb.DuckDBPyConnection) -> FilterOptions:
+    """Choices for every filter and the first/last day of stored data (cheap column scans)."""
+
+    def values(sql: str) -> tuple[str, ...]:
+        return tuple(str(r[0]) for r in con.execute(sql).fetchall() if r[0] is not None)
+
+    spans = con.execute(
+        """
+        SELECT min(lo), max(hi) FROM (
+          SELECT CAST(min(observed_at) AS DATE) lo, CAST(max(observed_at) AS DATE) hi
+            FROM coin_network
+          UNION ALL SELECT min(day), max(day) FROM gpu_rental_index
+          UNION ALL SELECT CAST(min(observed_at) AS DATE), CAST(max(observed_at) AS DATE)
+            FROM gpu_hardware_prices
+          UNION ALL SELECT min(period_start), max(period_start) FROM energy_prices
+        )
+        """
+    ).fetchone()
+    tables = {
+        "coin_network": values("SELECT DISTINCT source FROM coin_network ORDER BY 1"),
+        "gpu_rental_offers": values("SELECT DISTINCT source FROM gpu_rental_offers ORDER BY 1"),
+        "gpu_hardware_prices": values("SELECT DISTINCT source FROM gpu_hardware_prices ORDER BY 1"),
+        "energy_prices": values("SELECT DISTINCT source FROM energy_prices ORDER BY 1"),
+        "grid_carbon": values("SELECT DISTINCT source FROM grid_carbon ORDER BY 1"),
+    }
+    return FilterOptions(
+        first_day=spans[0] if spans else None,
+        last_day=spans[1] if spans else None,
+        gpu_models=values(
+            """
+            SELECT gpu_model FROM gpu_rental_index UNION
+            SELECT DISTINCT gpu_model FROM gpu_rental_offers UNION
+            SELECT DISTINCT gpu_model FROM gpu_hardware_prices ORDER BY 1
+            """
+        ),
+        sources=tuple(sorted({s for v in tables.values() for s in v})),
+        regions=values(
+            "SELECT region FROM energy_prices UNION SELECT region FROM grid_carbon ORDER BY 1"
+        ),
+        coins=values("SELECT DISTINCT coin FROM coin_network ORDER BY 1"),
+        pricing_types=values(
+            "SELECT pricing_type FROM gpu_rental_index UNION "
+            "SELECT DISTINCT pricing_type FROM gpu_rental_offers ORDER BY 1"
+        ),
+        sources_by_table=tables,
+    )
+
+
+# --- Coins ---------------------------------------------------------------------------------
+
+COIN_COLUMNS = [
+    "period",
+    "coin",
+    "algorithm",
+    "difficulty",
+    "nethash_hs",
+    "price_usd",
+    "revenue_usd_per_mhs_day",
+    "hashprice_usd_per_ph_day",
+    "days",
+]
+
+# nethash from difficulty by the coin's convention (economics.md §1.1, engine.market):
+# Bitcoin-style nBits (SHA-256, KawPow) H = D x 2^32 / T; KHeavyHash only from an upstream value.
+_ALGO_KEY = "lower(regexp_replace(coalesce(algorithm, ''), '[^A-Za-z0-9]', '', 'g'))"
+_COINS_SQL = f"""
+WITH algo AS (
+  SELECT coin, coalesce(
+      arg_max(algorithm, observed_at) FILTER (WHERE algorithm IS NOT NULL),
+      CASE WHEN coin = 'BTC' THEN 'SHA-256' END) AS algorithm
+  FROM coin_network GROUP BY coin
+), btc AS (
+  SELECT CAST(observed_at AS DATE) AS day,
+    arg_max(price_usd, observed_at) AS btc_usd
+  FROM coin_network WHERE coin = 'BTC' AND price_usd IS NOT NULL GROUP BY ALL
+), daily AS (
+  SELECT coin, CAST(observed_at AS DATE) AS day,
+    arg_max(difficulty, observed_at) FILTER (WHERE difficulty IS NOT NULL) AS difficulty,
+    arg_max(nethash_hs, observed_at) FILTER (WHERE nethash_hs IS NOT NULL) AS nethash_hs,
+    arg_max(block_time_s, observed_at) FILTER (WHERE block_time_s IS NOT NULL) AS block_time_s,
+    arg_max(block_reward_coins, observed_at) FILTER (WHERE block_reward_coins IS NOT NULL)
+      AS block_reward_coins,
+    arg_max(price_usd, observed_at) FILTER (WHERE price_usd IS NOT NULL) AS price_usd,
+    arg_max(price_btc, observed_at) FILTER (WHERE price_btc IS NOT NULL) AS price_btc
+  FROM coin_network {{where}} GROUP BY ALL
+), priced AS (
+  SELECT d.coin, d.day, a.algorithm, d.difficulty, d.nethash_hs, d.block_reward_coins,
+    coalesce(d.block_time_s, CASE WHEN d.coin = 'BTC' THEN {BTC_TARGET_BLOCK_TIME_S} END)
+      AS block_time_s,
+    coalesce(d.price_usd, d.price_btc * b.btc_usd) AS price_usd,
+    {_ALGO_KEY.replace("algorithm", "a.algorithm")} AS algo_key
+  FROM daily d JOIN algo a USING (coin) LEFT JOIN btc b USING (day)
+), hashed AS (
+  SELECT * REPLACE (coalesce(nethash_hs, CASE
+      WHEN algo_key IN ('kheavyhash', 'heavyhash') THEN NULL
+      WHEN algo_key IN ('sha256', 'kawpow')
+        THEN difficulty * {BTC_DIFFICULTY_1_HASHES} / block_time_s
+      ELSE difficulty / block_time_s END) AS nethash_hs)
+  FROM priced
+), revenue AS (
+  SELECT *, CASE WHEN nethash_hs > 0 AND block_time_s > 0
+      THEN {SECONDS_PER_DAY} / block_time_s * block_reward_coins * price_usd / nethash_hs
+    END AS usd_per_hs_day
+  FROM hashed
+)
+SELECT date_trunc(?, day) AS period, coin, any_value(algorithm) AS algorithm,
+  avg(difficulty) AS difficulty, avg(nethash_hs) AS nethash_hs, avg(price_usd) AS price_usd,
+  avg(usd_per_hs_day) * {MH_S} AS revenue_usd_per_mhs_day,
+  CASE WHEN coin = 'BTC' THEN avg(usd_per_hs_day) * {PH_S} END AS hashprice_usd_per_ph_day,
+  count(*) AS days
+FROM revenue GROUP BY 1, 2 ORDER BY coin, period
+"""
+
+
+def coin_series(con: duckdb.DuckDBPyConnection, f: ExplorerFilters) -> ExplorerResult:
+    """Per coin and bucket: difficulty, network H/s, USD price, USD/(MH/s·day), BTC hashprice.
+
+    Revenue is gross (before pool fee): block reward x blocks per day x price ÷ network hashrate.
+    Bucket values are means of the daily values.
+    """
+    where = _Where()
+    where.one_of("coin", f.coins)
+    where.one_of("source", f.sources)
+    where.days("observed_at", f)
+    start, end = _span(con, "coin_network", "observed_at", where, f)
+    res = resolution_for(start, end)
+    frame = con.execute(_COINS_SQL.format(where=where.sql()), [*where.params, res]).df()
+    frame = frame[COIN_COLUMNS] if not frame.empty else pd.DataFrame(columns=COIN_COLUMNS)
+    return ExplorerResult(frame, res, _latest(con, "coin_network", "observed_at", where))
+
+
+def _latest(
+    con: duckdb.DuckDBPyConnection, table: str, column: str, where: _Where
+) -> datetime | None:
+    value = con.execute(f"SELECT max({column}) FROM {table} {where.sql()}", where.params).fetchone()
+    if not value or value[0] is None:
+        return None
+    v = value[0]
+    return v if isinstance(v, datetime) else datetime(v.year, v.month, v.day)
+
+
+# --- Rental --------------------------------------------------------------------------------
+
+INDEX_COLUMNS = [
+    "period",
+    "gpu_model",
+    "pricing_type",
+    "index_usd_per_gpu_hour",
+    "median_usd_per_gpu_hour",
+    "p25_usd_per_gpu_hour",
+    "p75_usd_per_gpu_hour",
+    "offer_count",
+    "days",
+]
+
+
+def rental_index(con: duckdb.DuckDBPyConnection, f: ExplorerFilters) -> ExplorerResult:
+    """The RigShift rental index per model and pricing type: trimmed median, p25–p75, offers.
+
+    Bucket values are means of the daily index values (offer_count: mean offers per day).
+    The index pools sources, so the source filter does not apply to it.
+    """
+    where = _Where()
+    where.one_of("gpu_model", f.gpu_models)
+    where.one_of("pricing_type", f.pricing_types)
+    where.days("day", f, is_date=True)
+    start, end = _span(con, "gpu_rental_index", "day", where, f)
+    res = resolution_for(start, end)
+    frame = con.execute(
+        f"""
+        SELECT date_trunc(?, day) AS period, gpu_model, pricing_type,
+          avg(trimmed_median_usd_per_gpu_hour) AS index_usd_per_gpu_hour,
+          avg(median_usd_per_gpu_hour) AS median_usd_per_gpu_hour,
+          avg(p25_usd_per_gpu_hour) AS p25_usd_per_gpu_hour,
+          avg(p75_usd_per_gpu_hour) AS p75_usd_per_gpu_hour,
+          avg(offer_count) AS offer_count,
+          count(*) AS days
+        FROM gpu_rental_index {where.sql()}
+        GROUP BY ALL ORDER BY gpu_model, pricing_type, period
+        """,
+        [res, *where.params],
+    ).df()
+    return ExplorerResult(frame[INDEX_COLUMNS], res, _latest(con, "gpu_rental_index", "day", where))
+
+
+PROVIDER_COLUMNS = [
+    "period",
+    "source",
+    "gpu_model",
+    "pricing_type",
+    "median_usd_per_gpu_hour",
+    "offer_rows",
+]
+
+
+def _offer_where(f: ExplorerFilters, with_days: bool = True) -> _Where:
+    where = _Where()
+    where.add("gpu_model IS NOT NULL")
+    where.one_of("gpu_model", f.gpu_models)
+    where.one_of("source", f.sources)
+    where.one_of("pricing_type", f.pricing_types)
+    if with_days:
+        where.days("observed_at", f)
+    return where
+
+
+def provider_medians(con: duckdb.DuckDBPyConnection, f: ExplorerFilters) -> ExplorerResult:
+    """Median offered $/GPU-hour per source, model and pricing type in each bucket."""
+    where = _offer_where(f)
+    start, end = _span(con, "gpu_rental_offers", "observed_at", where, f)
+    res = resolution_for(start, end)
+    frame = con.execute(
+        f"""
+        SELECT date_trunc(?, observed_at) AS period, source, gpu_model, pricing_type,
+          median(rate_usd_per_gpu_hour) AS median_usd_per_gpu_hour,
+          count(*) AS offer_rows
+        FROM gpu_rental_offers {where.sql()}
+        GROUP BY ALL ORDER BY source, gpu_model, pricing_type, period
+        """,
+        [res, *where.params],
+    ).df()
+    return ExplorerResult(
+        frame[PROVIDER_COLUMNS], res, _latest(con, "gpu_rental_offers", "observed_at", where)
+    )
+
+
+OFFER_COLUMNS = [
+    "observed_at",
+    "source",
+    "gpu_model",
+    "pricing_type",
+    "rate_usd_per_gpu_hour",
+    "num_gpus",
+    "location",
+]
+
+
+def current_offers(con: duckdb.DuckDBPyConnection, f: ExplorerFilters) -> ExplorerResult:
+    """Every offer in each source's latest snapshot within the date range (for distributions)."""
+    where = _offer_where(f)
+    frame = con.execute(
+        f"""
+        WITH latest AS (
+          SELECT source, max(observed_at) AS observed_at
+          FROM gpu_rental_offers {where.sql()} GROUP BY source
+        )
+        SELECT o.observed_at, o.source, o.gpu_model, o.pricing_type, o.rate_usd_per_gpu_hour,
+          o.num_gpus, o.location
+        FROM gpu_rental_offers o JOIN latest l USING (source, observed_at)
+        {where.sql()}
+        ORDER BY o.gpu_model, o.source, o.rate_usd_per_gpu_hour
+        LIMIT {MAX_DISTRIBUTION_ROWS}
+        """,
+        [*where.params, *where.params],
+    ).df()
+    return ExplorerResult(frame[OFFER_COLUMNS], "snapshot", _as_of(frame, "observed_at"))
+
+
+# --- Hardware ------------------------------------------------------------------------------
+
+HARDWARE_COLUMNS = [
+    "period",
+    "gpu_model",
+    "condition",
+    "median_price_usd",
+    "listings",
+    "msrp_usd",
+    "share_of_msrp",
+]
+
+
+def hardware_prices(
+    con: duckdb.DuckDBPyConnection, f: ExplorerFilters, msrp_usd: Mapping[str, float | None]
+) -> ExplorerResult:
+    """Median new and used price per model and bucket, and that price as a share of launch MSRP."""
+    where = _Where()
+    where.add("gpu_model IS NOT NULL")
+    where.one_of("gpu_model", f.gpu_models)
+    where.one_of("source", f.sources)
+    where.days("observed_at", f)
+    start, end = _span(con, "gpu_hardware_prices", "observed_at", where, f)
+    res = resolution_for(start, end)
+    frame = con.execute(
+        f"""
+        SELECT date_trunc(?, observed_at) AS period, gpu_model, condition,
+          median(price_usd) AS median_price_usd, count(*) AS listings
+        FROM gpu_hardware_prices {where.sql()}
+        GROUP BY ALL ORDER BY gpu_model, condition, period
+        """,
+        [res, *where.params],
+    ).df()
+    # A per-row ratio on the small aggregated frame: MSRP lives in a reference CSV, not the store.
+    frame["msrp_usd"] = frame["gpu_model"].map(lambda m: msrp_usd.get(m)).astype("float64")
+    frame["share_of_msrp"] = frame["median_price_usd"] / frame["msrp_usd"]
+    return ExplorerResult(
+        frame[HARDWARE_COLUMNS], res, _latest(con, "gpu_hardware_prices", "observed_at", where)
+    )
+
+
+# --- Energy --------------------------------------------------------------------------------
+
+ENERGY_COLUMNS = ["period", "region", "sector", "source", "price_usd_per_kwh", "periods"]
+
+
+def energy_prices(con: duckdb.DuckDBPyConnection, f: ExplorerFilters) -> ExplorerResult:
+    """Mean electricity price (USD/kWh) per region, sector and source in each bucket."""
+    where = _Where()
+    where.one_of("region", f.regions)
+    where.one_of("source", f.sources)
+    where.days("period_start", f, is_date=True)
+    start, end = _span(con, "energy_prices", "period_start", where, f)
+    res = resolution_for(start, end)
+    frame = con.execute(
+        f"""
+        SELECT date_trunc(?, period_start) AS period, region, sector, source,
+          avg(price_usd_per_kwh) AS price_usd_per_kwh, count(*) AS periods
+        FROM energy_prices {where.sql()}
+        GROUP BY ALL ORDER BY region, sector, source, period
+        """,
+        [res, *where.params],
+    ).df()
+    return ExplorerResult(
+        frame[ENERGY_COLUMNS], res, _latest(con, "energy_prices", "period_start", where)
+    )
+
+
+CARBON_COLUMNS = ["year", "region", "region_name", "source", "carbon_g_per_kwh"]
+
+
+def carbon_regions_for(regions: Sequence[str] | None) -> tuple[str, ...] | None:
+    """Grid carbon is per country: a US state filter (US-TX) also selects its country (US)."""
+    if regions is None:
+        return None
+    return tuple(dict.fromkeys([*regions, *(r.split("-")[0] for r in regions if "-" in r)]))
+
+
+def grid_carbon(con: duckdb.DuckDBPyConnection, f: ExplorerFilters) -> ExplorerResult:
+    """Grid carbon intensity (gCO2e/kWh) per region and year within the filter's years."""
+    where = _Where()
+    where.one_of("region", carbon_regions_for(f.regions))
+    where.one_of("source", f.sources)
+    if f.start is not None:
+        where.add("year >= ?", f.start.year)
+    if f.end is not None:
+        where.add("year <= ?", f.end.year)
+    frame = con.execute(
+        f"""
+        SELECT year, region, region_name, source, carbon_g_per_kwh
+        FROM grid_carbon {where.sql()} ORDER BY region, year, source
+        """,
+        where.params,
+    ).df()
+    as_of = datetime(int(frame["year"].max()), 12, 31) if not frame.empty else None
+    return ExplorerResult(frame[CARBON_COLUMNS], "year", as_of)
+
+
+# --- Grid carbon for one region (Sustainability page) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class CarbonIntensity:
+    """The latest grid carbon intensity stored for one region."""
+
+    region: str
+    region_name: str
+    year: int
+    carbon_g_per_kwh: float
+    source: str
+
+
+def carbon_choices(con: duckdb.DuckDBPyConnection) -> list[CarbonIntensity]:
+    """The latest year's intensity for every stored region, by region code."""
+    rows = con.execute(
+        """
+        SELECT region, arg_max(coalesce(region_name, region), year), max(year),
+          arg_max(carbon_g_per_kwh, year), arg_max(source, year)
+        FROM grid_carbon GROUP BY region ORDER BY region
+        """
+    ).fetchall()
+    return [CarbonIntensity(r[0], r[1], int(r[2]), float(r[3]), r[4]) for r in rows]
+
+
+def carbon_for_region(con: duckdb.DuckDBPyConnection, region: str) -> CarbonIntensity | None:
+    """The latest intensity for ``region`` given as ISO2 code or name (case-insensitive)."""
+    key = region.strip().lower()
+    for choice in carbon_choices(con):
+        if key in {choice.region.lower(), choice.region_name.lower()}:
+            return choice
+    return None

@@ -1,0 +1,224 @@
+"""Plotly figures for the Market and Sustainability pages. Pure: frames in, figures out.
+
+Every axis title names its unit. Series come pre-aggregated (engine.explorer), so plain SVG
+scatter traces stay well under the point counts where browsers slow down.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.colors import hex_to_rgb, qualitative
+
+from dashboard.engine.charts import MINING_COLOR, RENTAL_COLOR
+
+_LAYOUT = {
+    "hovermode": "x unified",
+    "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+    "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+    "height": 380,
+}
+# 24 distinct colours: the theme's short palette repeats once a chart has many series.
+COLORWAY = qualitative.Dark24
+# Past this many series a top legend pushes the plot down: put it on the right, scrollable.
+SIDE_LEGEND_AFTER = 6
+OFFER_TICKS = [0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50]
+RESOLUTION_LABEL = {"day": "day", "week": "week (mean)", "month": "month (mean)"}
+
+
+def time_axis_title(resolution: str) -> str:
+    """``Date (UTC, per week (mean))`` style x-axis title."""
+    return f"Date (UTC, per {RESOLUTION_LABEL.get(resolution, resolution)})"
+
+
+def _color(i: int, alpha: float | None = None) -> str:
+    color = COLORWAY[i % len(COLORWAY)]
+    if alpha is None:
+        return color
+    r, g, b = hex_to_rgb(color)
+    return f"rgba({r}, {g}, {b}, {alpha})"
+
+
+def _finish(fig: go.Figure, series: int) -> go.Figure:
+    """Apply the shared colours and put a long legend on the right."""
+    fig.update_layout(colorway=COLORWAY)
+    if series > SIDE_LEGEND_AFTER:
+        fig.update_layout(
+            legend={
+                "orientation": "v",
+                "x": 1.02,
+                "xanchor": "left",
+                "y": 1,
+                "yanchor": "top",
+                "font": {"size": 11},
+            },
+            margin={"l": 10, "r": 10, "t": 20, "b": 10},
+        )
+    return fig
+
+
+def _label(row: pd.Series, columns: Sequence[str]) -> str:
+    return " · ".join(str(row[c]) for c in columns)
+
+
+def line_figure(
+    frame: pd.DataFrame,
+    y: str,
+    series: Sequence[str],
+    y_title: str,
+    resolution: str = "day",
+    x: str = "period",
+    log_y: bool = False,
+    tickformat: str | None = None,
+    dash_by: str | None = None,
+) -> go.Figure:
+    """One line per distinct combination of ``series`` columns; NaN values leave gaps."""
+    fig = go.Figure()
+    data = frame.dropna(subset=[y])
+    groups = list(data.groupby(list(series), sort=True))
+    # Dashed variants (used, spot) share their solid sibling's colour.
+    keys = [c for c in series if c != dash_by]
+    palette: dict[tuple, int] = {}
+    for i, (_, group) in enumerate(groups):
+        first = group.iloc[0]
+        i = palette.setdefault(tuple(first[k] for k in keys), len(palette))
+        dash = "dash" if dash_by and str(first[dash_by]) in {"used", "spot"} else "solid"
+        fig.add_trace(
+            go.Scatter(
+                x=group[x],
+                y=group[y],
+                name=_label(first, series),
+                mode="lines+markers" if len(group) < 40 else "lines",
+                line={"dash": dash, "color": _color(i)},
+            )
+        )
+    fig.update_layout(
+        **_LAYOUT,
+        xaxis_title=time_axis_title(resolution) if x == "period" else x.replace("_", " "),
+        yaxis_title=y_title,
+        yaxis_type="log" if log_y else "linear",
+    )
+    if tickformat:
+        fig.update_yaxes(tickformat=tickformat)
+    return _finish(fig, len(groups))
+
+
+def band_figure(frame: pd.DataFrame, resolution: str = "day") -> go.Figure:
+    """The rental index per model and pricing type with its p25–p75 band."""
+    fig = go.Figure()
+    groups = list(frame.groupby(["gpu_model", "pricing_type"], sort=True))
+    for i, ((model, pricing), group) in enumerate(groups):
+        name = f"{model} · {pricing}"
+        fig.add_trace(
+            go.Scatter(
+                x=pd.concat([group["period"], group["period"][::-1]]),
+                y=pd.concat([group["p75_usd_per_gpu_hour"], group["p25_usd_per_gpu_hour"][::-1]]),
+                fill="toself",
+                fillcolor=_color(i, 0.18),
+                line={"width": 0},
+                name=f"{name} p25–p75",
+                legendgroup=name,
+                showlegend=False,
+                hoverinfo="skip",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=group["period"],
+                y=group["index_usd_per_gpu_hour"],
+                name=name,
+                legendgroup=name,
+                mode="lines+markers" if len(group) < 40 else "lines",
+                line={"color": _color(i)},
+                customdata=group[["p25_usd_per_gpu_hour", "p75_usd_per_gpu_hour", "offer_count"]],
+                hovertemplate="%{y:$.3f}/GPU-h (p25 %{customdata[0]:$.3f}, "
+                "p75 %{customdata[1]:$.3f}, %{customdata[2]:.0f} offers)",
+            )
+        )
+    fig.update_layout(
+        **_LAYOUT,
+        xaxis_title=time_axis_title(resolution),
+        yaxis_title="Rental index ($/GPU-hour)",
+        yaxis_tickprefix="$",
+    )
+    return _finish(fig, len(groups))
+
+
+def offers_figure(frame: pd.DataFrame) -> go.Figure:
+    """Every current offer's $/GPU-hour per model (box and points), one colour per source."""
+    fig = go.Figure()
+    for source, group in frame.groupby("source", sort=True):
+        fig.add_trace(
+            go.Box(
+                x=group["gpu_model"],
+                y=group["rate_usd_per_gpu_hour"],
+                name=str(source),
+                boxpoints="all",
+                jitter=0.4,
+                pointpos=0,
+                marker={"size": 4, "opacity": 0.6},
+                customdata=group[["pricing_type", "num_gpus"]],
+                hovertemplate="%{x}: %{y:$.3f}/GPU-h<br>%{customdata[0]}, "
+                "%{customdata[1]} GPU(s)<extra>%{fullData.name}</extra>",
+            )
+        )
+    fig.update_layout(
+        **{**_LAYOUT, "hovermode": "closest", "height": 440},
+        boxmode="group",
+        xaxis_title="GPU model",
+        yaxis_title="Offer rate ($/GPU-hour, log)",
+        yaxis_type="log",
+        colorway=COLORWAY,
+    )
+    fig.update_yaxes(tickvals=OFFER_TICKS, tickprefix="$", minor={"showgrid": False})
+    return fig
+
+
+def carbon_figure(frame: pd.DataFrame) -> go.Figure:
+    """Grid carbon intensity per region by year."""
+    fig = go.Figure()
+    groups = list(frame.groupby(["region", "region_name"], sort=True, dropna=False))
+    for i, ((region, name), group) in enumerate(groups):
+        label = f"{region} · {name}" if isinstance(name, str) and name != region else str(region)
+        fig.add_trace(
+            go.Scatter(
+                x=group["year"],
+                y=group["carbon_g_per_kwh"],
+                name=label,
+                mode="lines+markers",
+                line={"color": _color(i)},
+            )
+        )
+    fig.update_layout(
+        **_LAYOUT,
+        xaxis_title="Year",
+        yaxis_title="Grid carbon intensity (gCO2e/kWh)",
+    )
+    fig.update_xaxes(dtick=1)
+    return _finish(fig, len(groups))
+
+
+def footprint_by_region_figure(frame: pd.DataFrame) -> go.Figure:
+    """kg CO2 per $ of revenue, mining vs rental, for every region's latest grid intensity."""
+    fig = go.Figure()
+    labels = [
+        r if not isinstance(n, str) or n == r else f"{r} · {n}"
+        for r, n in zip(frame["region"], frame["region_name"], strict=True)
+    ]
+    for column, name, color in (
+        ("mining_kg_co2_per_usd", "Mining", MINING_COLOR),
+        ("rental_kg_co2_per_usd", "AI rental", RENTAL_COLOR),
+    ):
+        fig.add_trace(
+            go.Bar(y=labels, x=frame[column], name=name, orientation="h", marker_color=color)
+        )
+    fig.update_layout(
+        **{**_LAYOUT, "hovermode": "y unified", "height": 120 + 24 * max(len(frame), 1)},
+        barmode="group",
+        xaxis_title="kg CO2e per $ of revenue",
+        yaxis_title="Grid region (latest year)",
+        yaxis_autorange="reversed",
+    )
+    return fig
