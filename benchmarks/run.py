@@ -52,7 +52,8 @@ def _guard(name: str, fn: Callable[[], Any]) -> Any:
 
 def large_store(path: str | None, quick: bool, work: Path) -> tuple[str, str]:
     """(path, kind) of the store to measure at scale; built when missing."""
-    from scrapers.store import Store
+    from scrapers.rental_index import rebuild_sql
+    from scrapers.store import Store, write_connection
     from scrapers.synth import build_synthetic
 
     if quick:
@@ -65,8 +66,14 @@ def large_store(path: str | None, quick: bool, work: Path) -> tuple[str, str]:
             _say(f"building the large synthetic store at {target} (~80 s, 2.5 GB) ...")
             build_synthetic(target, scale="large")
         kind = "large"
-    # A store built before a table was added lacks it: add the empty tables, as a refresh would.
+    # A store built before a table was added lacks it: add the tables, as a refresh would, and
+    # fill derived ones that a rebuild of the rental index maintains.
     Store(str(target)).init()
+    with write_connection(str(target)) as con:
+        empty = con.execute("SELECT count(*) = 0 FROM gpu_rental_source_daily").fetchone()[0]
+        if empty:
+            _say("rebuilding the rental index and per-source daily medians ...")
+            con.execute(rebuild_sql())
     return str(target), kind
 
 

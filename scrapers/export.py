@@ -28,8 +28,21 @@ DATE_COLUMNS = {
     "btc_hashprice": "observed_at",
     "scrape_runs": "started_at",
     "gpu_rental_index": "day",
+    "gpu_rental_source_daily": "day",
 }
-SUPPORT_TABLES = ("scrape_runs", "gpu_rental_index", "raw_payloads", "store_meta")
+SUPPORT_TABLES = (
+    "scrape_runs",
+    "gpu_rental_index",
+    "gpu_rental_source_daily",
+    "raw_payloads",
+    "store_meta",
+)
+# How each support table is partitioned (data tables: source and month).
+SUPPORT_PARTITIONS = {
+    "scrape_runs": ["source", "month"],
+    "gpu_rental_source_daily": ["source", "month"],
+    "gpu_rental_index": ["month"],
+}
 
 
 def _attach(db_path: str, wait_s: float = 30.0) -> duckdb.DuckDBPyConnection:
@@ -108,13 +121,7 @@ def _schema_doc(counts: dict[str, int]) -> dict[str, object]:
     for name in SUPPORT_TABLES:
         tables[name] = {
             "rows": counts.get(name, 0),
-            "partitioning": (
-                ["source", "month"]
-                if name == "scrape_runs"
-                else ["month"]
-                if name == "gpu_rental_index"
-                else []
-            ),
+            "partitioning": SUPPORT_PARTITIONS.get(name, []),
         }
     return {
         "format": "parquet, hive partitioning",

@@ -195,6 +195,25 @@ CREATE TABLE IF NOT EXISTS gpu_rental_index (
   PRIMARY KEY (day, gpu_model, pricing_type)
 )"""
 
-SUPPORT_DDL = (SCRAPE_RUNS_DDL, RAW_PAYLOADS_DDL, STORE_META_DDL, RENTAL_INDEX_DDL)
+# Per-source daily medians, maintained beside the index so provider comparisons never scan
+# the raw offers (tens of millions of rows at hourly snapshots).
+RENTAL_SOURCE_DAILY_DDL = """
+CREATE TABLE IF NOT EXISTS gpu_rental_source_daily (
+  day DATE NOT NULL,
+  source VARCHAR NOT NULL,
+  gpu_model VARCHAR NOT NULL,
+  pricing_type VARCHAR NOT NULL,
+  median_usd_per_gpu_hour DOUBLE NOT NULL,
+  offer_count INTEGER NOT NULL,
+  PRIMARY KEY (day, source, gpu_model, pricing_type)
+)"""
+
+SUPPORT_DDL = (
+    SCRAPE_RUNS_DDL,
+    RAW_PAYLOADS_DDL,
+    STORE_META_DDL,
+    RENTAL_INDEX_DDL,
+    RENTAL_SOURCE_DAILY_DDL,
+)
 
 SCHEMA_VERSION = "1"

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from scrapers.rental_index import rebuild_sql
 from scrapers.schema import (
     COIN_NETWORK,
     ENERGY_PRICES,
@@ -177,6 +178,9 @@ def build_explorer_store(path: Path) -> Path:
         ],
     )
     with write_connection(str(path)) as con:
+        # The real rebuild fills the per-source daily medians; the index gets hand-made rows.
+        con.execute(rebuild_sql())
+        con.execute("DELETE FROM gpu_rental_index")
         con.executemany(
             "INSERT INTO gpu_rental_index VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'alpha')", INDEX_ROWS
         )

@@ -73,8 +73,15 @@ def query(store: Store, sql: str) -> list[tuple]:
 def test_init_creates_every_table(store: Store) -> None:
     names = {r[0] for r in query(store, "SELECT table_name FROM information_schema.tables")}
     assert {t.name for t in DATA_TABLES} <= names
-    assert {"scrape_runs", "raw_payloads", "store_meta", "gpu_rental_index"} <= names
-    assert len(SUPPORT_DDL) == 4
+    support = {
+        "scrape_runs",
+        "raw_payloads",
+        "store_meta",
+        "gpu_rental_index",
+        "gpu_rental_source_daily",
+    }
+    assert support <= names
+    assert len(SUPPORT_DDL) == len(support)
     assert query(store, "SELECT value FROM store_meta WHERE key = 'schema_version'") == [("1",)]
 
 

@@ -351,22 +351,27 @@ def _offer_where(f: ExplorerFilters, with_days: bool = True) -> _Where:
 
 
 def provider_medians(con: duckdb.DuckDBPyConnection, f: ExplorerFilters) -> ExplorerResult:
-    """Median offered $/GPU-hour per source, model and pricing type in each bucket."""
-    where = _offer_where(f)
-    start, end = _span(con, "gpu_rental_offers", "observed_at", where, f)
+    """Median offered $/GPU-hour per source, model and pricing type in each bucket.
+
+    Reads ``gpu_rental_source_daily`` (each offer once per day, as in the index); a bucket
+    longer than a day holds the median of its daily medians and the sum of daily offer counts.
+    """
+    where = _offer_where(f, with_days=False)
+    where.days("day", f, is_date=True)
+    start, end = _span(con, "gpu_rental_source_daily", "day", where, f)
     res = resolution_for(start, end)
     frame = con.execute(
         f"""
-        SELECT date_trunc(?, observed_at) AS period, source, gpu_model, pricing_type,
-          median(rate_usd_per_gpu_hour) AS median_usd_per_gpu_hour,
-          count(*) AS offer_rows
-        FROM gpu_rental_offers {where.sql()}
+        SELECT CAST(date_trunc(?, day) AS TIMESTAMP) AS period, source, gpu_model, pricing_type,
+          median(median_usd_per_gpu_hour) AS median_usd_per_gpu_hour,
+          sum(offer_count) AS offer_rows
+        FROM gpu_rental_source_daily {where.sql()}
         GROUP BY ALL ORDER BY source, gpu_model, pricing_type, period
         """,
         [res, *where.params],
     ).df()
     return ExplorerResult(
-        frame[PROVIDER_COLUMNS], res, _latest(con, "gpu_rental_offers", "observed_at", where)
+        frame[PROVIDER_COLUMNS], res, _latest(con, "gpu_rental_source_daily", "day", where)
     )
 
 
