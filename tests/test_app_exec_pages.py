@@ -183,7 +183,9 @@ def test_fleet_tables_split_per_gpu_and_whole_fleet(
     per_gpu, whole = at.dataframe[1].value.columns, at.dataframe[2].value.columns
     assert all("fleet" not in c for c in per_gpu)
     assert "NPV (fleet $)" in whole and "gain from pivoting (fleet $/day)" in whole
-    assert len(at.get("download_button")) == 3  # two tables and the chart
+    # two tables and the chart, each as CSV and Parquet
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert len(labels) == 6 and sum("Parquet" in label for label in labels) == 3
 
 
 # Site

@@ -26,24 +26,10 @@ def chart_footer(
     frame: pd.DataFrame,
     filename: str,
     key: str,
-    parquet: bool = False,
 ) -> None:
-    """Source and "as of" caption plus a CSV download of exactly the charted data.
-
-    With ``parquet=True`` a Parquet download of the same frame sits beside the CSV one.
-    """
+    """Source and "as of" caption plus CSV and Parquet downloads of exactly the charted data."""
     st.caption(f"Source: {source} · as of {as_of_text(as_of)}")
-    if parquet:
-        download_buttons(frame, filename.rsplit(".", 1)[0], key=key, what="this chart")
-        return
-    st.download_button(
-        "Download CSV of this chart",
-        frame.to_csv(index=False).encode(),
-        file_name=filename,
-        mime="text/csv",
-        key=key,
-        icon=":material/download:",
-    )
+    download_buttons(frame, filename.rsplit(".", 1)[0], key=key, what="this chart")
 
 
 def download_buttons(
