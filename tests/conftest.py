@@ -138,3 +138,30 @@ def local_settings(url: str, db_path: Path, **overrides: Any) -> Settings:
 def settings(server: LocalServer, tmp_path: Path) -> Settings:
     """Settings pointing every source at the local server and the store at a temp file."""
     return local_settings(server.url, tmp_path / "rigshift.duckdb")
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo store (bundled samples + anchored history), built once per test session.
+
+    Tests that change it work on a copy.
+    """
+    from app_store import build_app_store
+
+    return build_app_store(tmp_path_factory.mktemp("demo") / "rigshift.duckdb")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_streamlit_caches() -> Iterator[None]:
+    """Streamlit caches outlive an AppTest; clear them so tests cannot see each other's data."""
+    import sys
+
+    if "streamlit" not in sys.modules:  # no app in this test: nothing to clear
+        yield
+        return
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import shutil
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import streamlit as st
-from app_store import build_app_store
 from streamlit.testing.v1 import AppTest
 
 from scrapers.store import RunRecord, Store, utcnow
@@ -24,20 +21,6 @@ OVERVIEW_METRICS = (
     "Payback of conversion (months)",
     "Fleet NPV",
 )
-
-
-@pytest.fixture(scope="session")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo store, built once per test session."""
-    return build_app_store(tmp_path_factory.mktemp("demo") / "rigshift.duckdb")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> Iterator[None]:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
 
 
 def _app(monkeypatch: pytest.MonkeyPatch, db: Path, page: str | None = None) -> AppTest:

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-import streamlit as st
-from app_store import build_app_store
 from streamlit.testing.v1 import AppTest
 
 from scrapers.store import Store, write_connection
@@ -17,20 +14,6 @@ from scrapers.store import Store, write_connection
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 PAGES = ["market", "sustainability", "sql"]
 TABS = ["Coins", "Rental", "Hardware", "Energy"]
-
-
-@pytest.fixture(scope="session")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo store, built once per test session."""
-    return build_app_store(tmp_path_factory.mktemp("analyst_demo") / "rigshift.duckdb")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> Iterator[None]:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
 
 
 def _app(monkeypatch: pytest.MonkeyPatch, db: Path, page: str) -> AppTest:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import streamlit as st
-from app_store import build_app_store
 from streamlit.testing.v1 import AppTest
 
 from scrapers.store import Store
@@ -19,20 +17,6 @@ KEY_METRICS = {
     "site": ("Hashprice ($/PH/day)", "Net ($/IT MW-yr)", "Capex ($/IT MW)", "Payback (years)"),
     "timing": ("P(payback ≤ 24 months)", "Expected NPV now ($/GPU)", "Best time to pivot"),
 }
-
-
-@pytest.fixture(scope="session")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo store, built once per test session."""
-    return build_app_store(tmp_path_factory.mktemp("exec-demo") / "rigshift.duckdb")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> Iterator[None]:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
 
 
 def _app(

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import streamlit as st
-from app_store import build_app_store
 from streamlit.testing.v1 import AppTest
 
 from dashboard.engine.saved_scenarios import load_scenarios, save_scenario
@@ -36,25 +34,12 @@ BY_HAND = {
 }
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo store, built once for this module."""
-    return build_app_store(tmp_path_factory.mktemp("demo-scen") / "rigshift.duckdb")
-
-
 @pytest.fixture
 def own_db(demo_db: Path, tmp_path: Path) -> Path:
     """A private copy, for tests that write files beside the database."""
     db = tmp_path / "rigshift.duckdb"
     shutil.copy(demo_db, db)
     return db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> Iterator[None]:
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
 
 
 def _app(monkeypatch: pytest.MonkeyPatch, db: Path, params: dict | None = None) -> AppTest:

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.engine import exec_charts
+from dashboard.engine.briefing import assumption_rows, data_time_rows
 from dashboard.engine.charts import as_of_text
 from dashboard.engine.explain import formulas
 from dashboard.engine.fleet import (
@@ -228,24 +229,9 @@ def _explain(ctx: frame.Frame, market: MarketSnapshot) -> None:
         "in the reference table needs its hashrate, algorithm and mining power, or only its AI "
         "power if it will not mine; a model with no rental rate in the store needs one."
     )
+    # Conversion capex can also be set per row in the fleet table.
     inputs = pd.DataFrame(
-        [
-            ("Power price", f"${a.power_price_usd_per_kwh:.3f}/kWh", "sidebar"),
-            ("PUE", f"{a.pue:.2f}", "sidebar"),
-            ("Rental utilization", f"{a.utilization:.0%}", "sidebar"),
-            ("Marketplace fee", f"{a.platform_fee:.0%}", "sidebar"),
-            ("Pool fee", f"{a.pool_fee:.1%}", "sidebar"),
-            ("Conversion capex", f"{usd(a.conversion_capex_usd, 0)}/GPU", "sidebar (per row)"),
-            ("One-off transition cost", usd(a.transition_cost_usd, 0), "sidebar"),
-            ("Horizon", f"{a.horizon_months} months", "sidebar"),
-            ("Discount rate", f"{a.discount_rate:.0%}/yr", "default"),
-            ("Rental price decline", f"{a.rental_decline:.0%}/yr", "default"),
-            ("Difficulty growth", f"{a.difficulty_growth:.0%}/yr", "default"),
-        ]
-        + [
-            (f"Data: {kind}", as_of_text(ts), "RigShift store, latest")
-            for kind, ts in market.as_of.items()
-        ],
+        assumption_rows(a) + data_time_rows(market),
         columns=["input", "value", "basis / data timestamp"],
     )
     explainer(blocks, inputs)

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.engine import exec_charts
-from dashboard.engine.charts import as_of_text
+from dashboard.engine.briefing import assumption_rows, data_time_rows
 from dashboard.engine.economics import evaluate
 from dashboard.engine.explain import formulas
 from dashboard.engine.model import GpuAssumptions, MarketSnapshot, PivotResult
@@ -232,19 +232,7 @@ def _explain(result: PivotResult, mc: MonteCarloResult, market: MarketSnapshot) 
         "the last 365 stored days, for mining (best coin) and rental at your inputs.",
     ]
     inputs = pd.DataFrame(
-        [
-            ("GPU model", a.gpu_model, "sidebar"),
-            ("Fleet size", f"{a.count:,} GPUs", "sidebar"),
-            ("Horizon", f"{a.horizon_months} months", "sidebar"),
-            ("Payback target", f"{a.payback_target_months:g} months", "default"),
-            ("Discount rate", f"{a.discount_rate:.0%}/yr", "default"),
-            ("Rental price decline", f"{a.rental_decline:.0%}/yr", "default"),
-            ("Difficulty growth", f"{a.difficulty_growth:.0%}/yr", "default"),
-        ]
-        + [
-            (f"data: {kind}", as_of_text(ts), "RigShift store, latest")
-            for kind, ts in market.as_of.items()
-        ],
+        assumption_rows(a) + data_time_rows(market),
         columns=["input", "value", "basis / data timestamp"],
     )
     explainer(blocks, inputs)

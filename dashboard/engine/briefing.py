@@ -160,9 +160,8 @@ def kpis(result: PivotResult) -> tuple[Kpi, ...]:
     )
 
 
-def input_rows(result: PivotResult, market: MarketSnapshot) -> tuple[tuple[str, str, str], ...]:
-    """Every assumption with its value and basis (sidebar, default, or data with timestamp)."""
-    a = result.assumptions
+def assumption_rows(a: GpuAssumptions) -> tuple[tuple[str, str, str], ...]:
+    """The sidebar assumptions with their values and basis (sidebar or default)."""
     return (
         ("GPU model", a.gpu_model, "sidebar"),
         ("Fleet size", f"{a.count:,} GPUs", "sidebar"),
@@ -178,6 +177,20 @@ def input_rows(result: PivotResult, market: MarketSnapshot) -> tuple[tuple[str, 
         ("Discount rate", f"{a.discount_rate:.0%}/yr", "sidebar"),
         ("Rental price decline", f"{a.rental_decline:.0%}/yr", "default"),
         ("Difficulty growth", f"{a.difficulty_growth:.0%}/yr", "default"),
+    )
+
+
+def data_time_rows(market: MarketSnapshot) -> tuple[tuple[str, str, str], ...]:
+    """One row per data kind with the time of its latest stored observation."""
+    return tuple(
+        (f"Data: {kind}", as_of_text(ts), "RigShift store, latest")
+        for kind, ts in market.as_of.items()
+    )
+
+
+def input_rows(result: PivotResult, market: MarketSnapshot) -> tuple[tuple[str, str, str], ...]:
+    """Every assumption with its value and basis (sidebar, default, or data with timestamp)."""
+    return assumption_rows(result.assumptions) + (
         (
             "Rental rate",
             f"{fmt_usd(result.rental.rate_usd_per_gpu_hour, 3)}/GPU-h",
