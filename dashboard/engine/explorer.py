@@ -164,7 +164,11 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> FilterOptions:
     ).fetchone()
     tables = {
         "coin_network": values("SELECT DISTINCT source FROM coin_network ORDER BY 1"),
-        "gpu_rental_offers": values("SELECT DISTINCT source FROM gpu_rental_offers ORDER BY 1"),
+        # The per-source daily medians list the same sources and models as the raw offers
+        # without scanning tens of millions of snapshot rows.
+        "gpu_rental_offers": values(
+            "SELECT DISTINCT source FROM gpu_rental_source_daily ORDER BY 1"
+        ),
         "gpu_hardware_prices": values("SELECT DISTINCT source FROM gpu_hardware_prices ORDER BY 1"),
         "energy_prices": values("SELECT DISTINCT source FROM energy_prices ORDER BY 1"),
         "grid_carbon": values("SELECT DISTINCT source FROM grid_carbon ORDER BY 1"),
@@ -175,7 +179,7 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> FilterOptions:
         gpu_models=values(
             """
             SELECT gpu_model FROM gpu_rental_index UNION
-            SELECT DISTINCT gpu_model FROM gpu_rental_offers UNION
+            SELECT DISTINCT gpu_model FROM gpu_rental_source_daily UNION
             SELECT DISTINCT gpu_model FROM gpu_hardware_prices ORDER BY 1
             """
         ),
@@ -186,7 +190,7 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> FilterOptions:
         coins=values("SELECT DISTINCT coin FROM coin_network ORDER BY 1"),
         pricing_types=values(
             "SELECT pricing_type FROM gpu_rental_index UNION "
-            "SELECT DISTINCT pricing_type FROM gpu_rental_offers ORDER BY 1"
+            "SELECT DISTINCT pricing_type FROM gpu_rental_source_daily ORDER BY 1"
         ),
         sources_by_table=tables,
     )
@@ -389,6 +393,17 @@ OFFER_COLUMNS = [
 def current_offers(con: duckdb.DuckDBPyConnection, f: ExplorerFilters) -> ExplorerResult:
     """Every offer in each source's latest snapshot within the date range (for distributions)."""
     where = _offer_where(f)
+    # Narrow the raw scan to the latest stored day of any source first (a small table), so
+    # DuckDB's min/max zone maps skip years of older snapshots.
+    daily = _offer_where(f, with_days=False)
+    daily.days("day", f, is_date=True)
+    oldest_latest = con.execute(
+        f"SELECT min(d) FROM (SELECT max(day) AS d FROM gpu_rental_source_daily {daily.sql()} "
+        "GROUP BY source)",
+        daily.params,
+    ).fetchone()
+    if oldest_latest and oldest_latest[0] is not None:
+        where.add("observed_at >= ?", _midnight(oldest_latest[0]))
     frame = con.execute(
         f"""
         WITH latest AS (
