@@ -13,7 +13,17 @@ from streamlit.testing.v1 import AppTest
 from scrapers.store import RunRecord, Store, utcnow
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
-PAGES = ["overview", "fleet", "site", "timing", "market", "data_health", "sql"]
+PAGES = [
+    "overview",
+    "fleet",
+    "site",
+    "timing",
+    "scenarios",
+    "market",
+    "sustainability",
+    "data_health",
+    "sql",
+]
 OVERVIEW_METRICS = (
     "Mining net · ",
     "Rental net ($/GPU/day)",

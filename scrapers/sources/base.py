@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+import orjson
+
 from scrapers.config import SAMPLES_DIR, Settings
 from scrapers.errors import ParseError
 from scrapers.http import PoliteSession, Response
@@ -91,6 +93,11 @@ class Source:
 def load_json(response: Response) -> Any:
     """Decode a JSON body or raise a one-line ParseError."""
     try:
+        return orjson.loads(response.body)  # ~2x faster on large marketplace snapshots
+    except ValueError:
+        pass
+    try:
+        # The standard library is laxer (NaN, Infinity): a second chance, and its message.
         return json.loads(response.body)
     except ValueError as exc:
         where = urlsplit(response.url)
