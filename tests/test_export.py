@@ -113,3 +113,32 @@ def test_cli_export(db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ca
     monkeypatch.setenv("RIGSHIFT_DB", db)
     assert main(["export", "--parquet", str(tmp_path / "cli"), "--quiet"]) == 0
     assert "gpu_rental_offers" in capsys.readouterr().out
+
+
+def test_export_round_trip_on_the_small_synthetic_store(tmp_path: Path) -> None:
+    from scrapers.export import export_parquet
+    from scrapers.synth import build_synthetic
+
+    db = tmp_path / "small.duckdb"
+    counts = build_synthetic(db, "small", seed=3)
+    export_parquet(str(db), tmp_path / "pq")
+    con = duckdb.connect()
+    for table in ("gpu_rental_offers", "coin_network", "energy_prices", "gpu_rental_index"):
+        back = con.execute(
+            f"SELECT count(*) FROM read_parquet('{tmp_path}/pq/{table}/**/*.parquet', "
+            "hive_partitioning = true)"
+        ).fetchone()[0]
+        assert back == counts[table], table
+    exported = con.execute(
+        f"SELECT gpu_model, round(median(rate_usd_per_gpu_hour), 9) FROM read_parquet("
+        f"'{tmp_path}/pq/gpu_rental_offers/**/*.parquet', hive_partitioning = true) "
+        "GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    con.close()
+    src = duckdb.connect(str(db), read_only=True)
+    original = src.execute(
+        "SELECT gpu_model, round(median(rate_usd_per_gpu_hour), 9) FROM gpu_rental_offers "
+        "GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    src.close()
+    assert exported == original
