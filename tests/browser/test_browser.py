@@ -38,11 +38,13 @@ PAGES = {
     "fleet": "fleet",
     "site": "site",
     "timing": "timing",
+    "scenarios": "scenarios",
     "market": "market",
     "sustainability": "sustainability",
     "data_health": "data_health",
     "sql": "sql",
 }
+VERDICTS = ("Pivot now", "Wait", "Keep mining", "Sell or switch off")
 RENDERED = "[data-testid='stApp'][data-test-script-state='notRunning']"
 
 if CHROMIUM is None:
@@ -151,6 +153,8 @@ def test_overview_renders_metrics_and_chart(app_url: str, browser) -> None:  # n
     assert page.get_by_test_id("stMetric").count() >= 5
     assert page.get_by_test_id("stPlotlyChart").count() >= 1
     assert page.get_by_text("DEMO DATA").count() >= 1
+    verdict = page.get_by_text("Verdict:").first.inner_text()
+    assert verdict.split(":", 1)[1].strip().startswith(VERDICTS), verdict
     assert _shoot(page, "overview").stat().st_size > 10_000
     page.close()
 
