@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from streamlit.testing.v1 import AppTest
+
 from scrapers.config import Settings
 from scrapers.demo import build_demo
 
@@ -12,3 +14,13 @@ def build_app_store(path: Path) -> Path:
     """Build the demo dataset at ``path`` (offline, from bundled payloads) and return the path."""
     build_demo(Settings(db_path=str(path)), progress=None)
     return path
+
+
+def page_text(at: AppTest) -> str:
+    """All markdown, info, error, warning and caption text an AppTest page shows."""
+    parts = [
+        e.value
+        for kind in ("markdown", "info", "error", "warning", "caption")
+        for e in at.get(kind)
+    ]
+    return "\n".join(str(p) for p in parts)

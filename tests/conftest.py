@@ -165,3 +165,24 @@ def _fresh_streamlit_caches() -> Iterator[None]:
     st.cache_resource.clear()
     yield
     st.cache_data.clear()
+
+
+class FakeTime:
+    """A clock that only moves when something sleeps; records every sleep."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def clock(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def fake() -> FakeTime:
+    """A fake clock and sleep for PoliteSession(settings, sleep=..., clock=...)."""
+    return FakeTime()

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from app_store import page_text as _text
 from streamlit.testing.v1 import AppTest
 
 from scrapers.store import RunRecord, Store, utcnow
@@ -39,15 +40,6 @@ def _app(monkeypatch: pytest.MonkeyPatch, db: Path, page: str | None = None) -> 
     if page and page != "overview":
         at.switch_page(f"app_pages/{page}.py").run()
     return at
-
-
-def _text(at: AppTest) -> str:
-    parts = [
-        e.value
-        for kind in ("markdown", "info", "error", "warning", "caption")
-        for e in at.get(kind)
-    ]
-    return "\n".join(str(p) for p in parts)
 
 
 @pytest.mark.parametrize("page", PAGES)

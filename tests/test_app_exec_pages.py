@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from app_store import page_text as _text
 from streamlit.testing.v1 import AppTest
 
 from scrapers.store import Store
@@ -32,15 +33,6 @@ def _app(
     at.run()
     at.switch_page(f"app_pages/{page}.py").run()
     return at
-
-
-def _text(at: AppTest) -> str:
-    parts = [
-        e.value
-        for kind in ("markdown", "info", "error", "warning", "caption")
-        for e in at.get(kind)
-    ]
-    return "\n".join(str(p) for p in parts)
 
 
 def _labels(at: AppTest) -> list[str]:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
-from conftest import LocalServer, Reply
+from conftest import FakeTime, LocalServer, Reply
 
 from scrapers.config import Settings
 from scrapers.errors import (
@@ -26,26 +26,6 @@ from scrapers.http import PoliteSession, parse_retry_after
 
 PATH = "/api/v0/bundles/"
 OK = Reply(b'{"offers": []}')
-
-
-class FakeTime:
-    """A clock that only moves when something sleeps; records every sleep."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def fake() -> FakeTime:
-    return FakeTime()
 
 
 def session(settings: Settings, fake: FakeTime | None = None, **overrides: object) -> PoliteSession:

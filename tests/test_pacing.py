@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
-from conftest import LocalServer, Reply, sample
+from conftest import FakeTime, LocalServer, Reply, sample
 
 from scrapers.config import Settings
 from scrapers.http import PoliteSession
@@ -17,26 +17,6 @@ from scrapers.sources.base import Source
 PATH = "/data"
 OK = Reply(b"{}")
 NOW = datetime(2025, 11, 24, 16, 30, tzinfo=UTC)
-
-
-class FakeTime:
-    """A clock that only moves when something sleeps; records every sleep."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def fake() -> FakeTime:
-    return FakeTime()
 
 
 def polite(settings: Settings, fake: FakeTime, floor: float) -> PoliteSession:

@@ -20,6 +20,7 @@ from dashboard.engine.economics import (
 )
 from dashboard.engine.model import CoinMarket, GpuAssumptions, GpuSpec, MarketSnapshot
 from dashboard.engine.specs import algo_key, apply_overrides
+from scrapers.errors import ConfigError
 from scrapers.units import BTC_TARGET_BLOCK_TIME_S, btc_nethash_hs, power_cost_usd_per_day
 
 # Bitcoin-style nBits difficulty (H = D x 2^32 / T): economics.md §1.1.
@@ -327,6 +328,14 @@ def power_price_for_region(
     if row is None:
         return None
     return float(row[0]), row[1]
+
+
+def require_power_price(con: duckdb.DuckDBPyConnection, region: str) -> tuple[float, date]:
+    """:func:`power_price_for_region`, or a one-line ConfigError when the store has none."""
+    found = power_price_for_region(con, region)
+    if found is None:
+        raise ConfigError(f"no EIA industrial price for region {region!r} in the store")
+    return found
 
 
 def keep_net_series(history: pd.DataFrame) -> pd.Series:

@@ -87,7 +87,7 @@ def _assumptions(args: argparse.Namespace, power_price: float | None):  # noqa: 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Print the pivot result for one model."""
     from dashboard.engine.economics import evaluate, validate
-    from dashboard.engine.market import load_market, power_price_for_region
+    from dashboard.engine.market import load_market, require_power_price
     from dashboard.engine.specs import custom_spec, load_gpu_specs
     from dashboard.engine.verdict import verdict
 
@@ -97,11 +97,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     with read_connection(settings.db_path) as con:
         market = load_market(con)
         if args.region:
-            found = power_price_for_region(con, args.region)
-            if found is None:
-                raise ConfigError(
-                    f"no EIA industrial price for region {args.region!r} in the store"
-                )
+            found = require_power_price(con, args.region)
             a = _assumptions(args, found[0])
             power_note = f"EIA industrial {args.region.upper()} {found[1]}"
     specs = load_gpu_specs()

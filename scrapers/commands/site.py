@@ -7,7 +7,6 @@ from dataclasses import replace
 
 from scrapers.commands.output import print_json, print_table
 from scrapers.config import Settings
-from scrapers.errors import ConfigError
 from scrapers.store import read_connection
 
 # flag -> SiteAssumptions field
@@ -56,7 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Print the three uses of the site."""
-    from dashboard.engine.market import load_market, power_price_for_region
+    from dashboard.engine.market import load_market, require_power_price
     from dashboard.engine.site import SiteAssumptions, evaluate_site, validate_site
 
     values = {field: getattr(args, flag) for flag, field in _FLOAT_FLAGS.items()}
@@ -71,12 +70,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     with read_connection(settings.db_path) as con:
         market = load_market(con)
         if args.region:
-            found = power_price_for_region(con, args.region)
-            if found is None:
-                raise ConfigError(
-                    f"no EIA industrial price for region {args.region!r} in the store"
-                )
-            sa = replace(sa, power_price_usd_per_kwh=found[0])
+            sa = replace(sa, power_price_usd_per_kwh=require_power_price(con, args.region)[0])
     result = evaluate_site(market, sa)
     if args.json:
         doc = result.to_dict()
