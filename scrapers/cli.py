@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -68,5 +69,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
 
-if __name__ == "__main__":
+def entry() -> None:
+    """The console script: ``main`` with Unix pipe manners, then exit with its code."""
+    # End quietly on a closed pipe (`rigshift pivot --json | head`), like other Unix tools; a
+    # write in progress is one transaction, so nothing partial is left behind.
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()
