@@ -185,3 +185,12 @@ def test_new_data_shows_without_restart(
     Store(str(db)).record_run(RunRecord(uuid.uuid4().hex, "eia", now, now, "ok", 0))
     at.run()
     assert len(at.dataframe[-1].value) == min(runs_before + 1, 50)
+
+
+def test_power_price_from_an_eia_state(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
+    at = _app(monkeypatch, demo_db)
+    assert "US-TX" in at.selectbox(key="power_region").options
+    at.selectbox(key="power_region").set_value("US-TX").run()
+    price = at.number_input(key="power_price").value
+    assert 0.03 < price < 0.15 and price != 0.06  # Texas industrial USD/kWh, not the default
+    assert any("EIA industrial price, US-TX" in c.value for c in at.sidebar.caption)

@@ -330,6 +330,15 @@ def power_price_for_region(
     return float(row[0]), row[1]
 
 
+def industrial_price_regions(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Regions (US states as US-XX, and US) with a stored EIA industrial price."""
+    rows = con.execute(
+        "SELECT DISTINCT region FROM energy_prices "
+        "WHERE source = 'eia' AND sector = 'industrial' ORDER BY region"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
 def require_power_price(con: duckdb.DuckDBPyConnection, region: str) -> tuple[float, date]:
     """:func:`power_price_for_region`, or a one-line ConfigError when the store has none."""
     found = power_price_for_region(con, region)

@@ -19,7 +19,7 @@ import streamlit as st
 
 from dashboard.engine.model import GpuAssumptions, GpuSpec, MarketSnapshot
 from scrapers.config import load_settings
-from scrapers.errors import StoreError
+from scrapers.errors import RigShiftError, StoreError
 from scrapers.schema import DATA_TABLES
 from scrapers.store import read_connection
 
@@ -169,6 +169,18 @@ def power_price(path: str, version: Version, region: str) -> Any:
 
     with read_connection(path) as con:
         return power_price_for_region(con, region)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def power_price_regions(path: str, version: Version) -> list[str]:
+    """Regions with a stored EIA industrial price, for the sidebar's power-price choice."""
+    from dashboard.engine.market import industrial_price_regions
+
+    try:
+        with read_connection(path) as con:
+            return industrial_price_regions(con)
+    except (RigShiftError, duckdb.Error):  # no store yet, or one without the table
+        return []
 
 
 def clear() -> None:

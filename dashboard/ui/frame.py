@@ -100,7 +100,47 @@ def _init_state(models: list[str]) -> list[str]:
     return warnings
 
 
-def _sidebar(specs: dict[str, GpuSpec]) -> tuple[GpuAssumptions, list[str]]:
+_OWN_PRICE = "your own figure"
+
+
+def _apply_region(path: str, version: data.Version) -> None:
+    """Set the power price to the chosen region's latest EIA industrial price."""
+    region = st.session_state.get("power_region")
+    found = data.power_price(path, version, region) if region != _OWN_PRICE else None
+    if found is not None:
+        st.session_state["power_price"] = round(float(found[0]), 4)
+
+
+def _power_source(path: str, version: data.Version) -> str | None:
+    """The "power price from" choice; returns a caption naming the price's basis."""
+    regions = data.power_price_regions(path, version)
+    if not regions:
+        return None
+    if st.session_state.get("power_region") not in [_OWN_PRICE, *regions]:
+        st.session_state["power_region"] = _OWN_PRICE
+    region = st.sidebar.selectbox(
+        "Power price from",
+        [_OWN_PRICE, *regions],
+        key="power_region",
+        on_change=_apply_region,
+        args=(path, version),
+        help="Pick a US state to use its latest EIA industrial price (USD/kWh), or keep "
+        "your own contract price. Default: $0.060/kWh, typical of miners' contracts.",
+    )
+    found = data.power_price(path, version, region) if region != _OWN_PRICE else None
+    if found is None:
+        return None
+    price, period = found
+    if abs(float(st.session_state.get("power_price", -1)) - round(price, 4)) > 1e-9:
+        return (
+            f"{region}'s EIA industrial price is ${price:.4f}/kWh ({period:%Y-%m}); yours differs."
+        )
+    return f"EIA industrial price, {region}, {period:%Y-%m} (latest stored month)."
+
+
+def _sidebar(
+    specs: dict[str, GpuSpec], path: str, version: data.Version
+) -> tuple[GpuAssumptions, list[str]]:
     models = sorted(specs) or [m.DEFAULT_GPU_MODEL]
     warnings = _init_state(models)
     if st.session_state.get("gpu_model") not in models:
@@ -110,6 +150,7 @@ def _sidebar(specs: dict[str, GpuSpec]) -> tuple[GpuAssumptions, list[str]]:
     # No value=/index= below: the state seeded by _init_state is the single source of truth.
     gpu = sb.selectbox("GPU model", models, key="gpu_model")
     count = sb.number_input("Fleet size (GPUs)", min_value=0, step=100, key="fleet_count")
+    basis = _power_source(path, version)
     power = sb.number_input(
         "Power price ($/kWh)",
         min_value=0.0,
@@ -118,6 +159,8 @@ def _sidebar(specs: dict[str, GpuSpec]) -> tuple[GpuAssumptions, list[str]]:
         key="power_price",
         help="All-in electricity price at the meter. Default: miners' typical contracts.",
     )
+    if basis:
+        sb.caption(basis)
     pue = sb.number_input(
         "PUE (facility W ÷ IT W)",
         min_value=0.0,
@@ -245,7 +288,7 @@ def render() -> Frame:
     version = data.data_version(path)
     db = data.db_state(path, version)
     specs, spec_error = _spec_table()
-    assumptions, url_warnings = _sidebar(specs)
+    assumptions, url_warnings = _sidebar(specs, path, version)
     input_error = _validate(assumptions)
     _share_hint(_sync_url(assumptions))
     for warning in url_warnings:
