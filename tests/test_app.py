@@ -194,3 +194,32 @@ def test_power_price_from_an_eia_state(monkeypatch: pytest.MonkeyPatch, demo_db:
     price = at.number_input(key="power_price").value
     assert 0.03 < price < 0.15 and price != 0.06  # Texas industrial USD/kWh, not the default
     assert any("EIA industrial price, US-TX" in c.value for c in at.sidebar.caption)
+
+
+def test_overview_warns_when_a_verdict_input_is_stale(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "stale.duckdb"
+    shutil.copy(demo_db, db)
+    store = Store(str(db))
+    store.set_meta({"dataset": "live"})  # demo data is exempt: its age means nothing
+    now = utcnow() + timedelta(minutes=1)
+    store.record_run(
+        RunRecord(uuid.uuid4().hex, "vastai", now, now, "failed", 0, "vastai: HTTP 503")
+    )
+    at = _app(monkeypatch, db)
+    stale = [w.value for w in at.warning if "Stale inputs" in w.value]
+    assert stale and "vastai (rental)" in stale[0] and "HTTP 503" in stale[0]
+
+
+def test_overview_has_no_stale_warning_on_demo_data(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "old-demo.duckdb"
+    shutil.copy(demo_db, db)
+    now = utcnow() + timedelta(minutes=1)
+    Store(str(db)).record_run(
+        RunRecord(uuid.uuid4().hex, "vastai", now, now, "failed", 0, "vastai: HTTP 503")
+    )
+    at = _app(monkeypatch, db)
+    assert not [w for w in at.warning if "Stale inputs" in w.value]

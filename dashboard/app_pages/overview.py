@@ -42,7 +42,7 @@ def _history_chart(ctx: OverviewContext) -> None:
     st.subheader("Mining vs rental margin history")
     history = ctx.history
     if history.empty:
-        st.info("Not enough stored history to chart yet: run `rigshift refresh --backfill`.")
+        st.info("Not enough stored history to chart yet: run `rigshift backfill`.")
         return
     points = list(ctx.crossovers)
     st.plotly_chart(charts.margin_history_figure(history, points), width="stretch")
@@ -170,6 +170,12 @@ def render() -> None:
     except RigShiftError as exc:
         st.error(exc.one_line())
         return
+    if view.stale:
+        st.warning(
+            "**Stale inputs behind this verdict** (the figures use each source's last good "
+            "data): " + "; ".join(view.stale),
+            icon=":material/schedule:",
+        )
     _verdict(view)
     _kpis(view)
     for note in view.notes:

@@ -76,6 +76,7 @@ class OverviewContext:
     generated_at: datetime
     alerts: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    stale: tuple[str, ...] = ()  # one line per stale or failing source behind the verdict
 
     def kpi(self, key: str) -> Kpi:
         """The KPI with this key (``mining_net``, ``rental_net``, ``spread``, ``payback``...)."""
@@ -204,6 +205,25 @@ def input_rows(result: PivotResult, market: MarketSnapshot) -> tuple[tuple[str, 
     )
 
 
+# The verdict rests on coin network data (mining) and rental rates; a stale one of these is
+# the failure peers' users complain about most: prices that age without anyone noticing.
+VERDICT_KINDS = ("coins", "rental")
+
+
+def stale_input_lines(statuses: Sequence[Any]) -> tuple[str, ...]:
+    """One warning per verdict-feeding source that holds data but is stale or just failed."""
+    lines = []
+    for s in sorted(statuses, key=lambda s: (s.kind, s.source)):
+        if s.kind not in VERDICT_KINDS or not s.rows or s.staleness != "stale":
+            continue
+        age = f"{s.age_hours / 24:.1f} days ago" if s.age_hours is not None else "never"
+        line = f"{s.source} ({s.kind}): last success {as_of_text(s.last_success)}, {age}"
+        if s.last_status == "failed" and s.last_error:
+            line += f"; last run failed: {s.last_error}"
+        lines.append(line)
+    return tuple(lines)
+
+
 def source_lines(statuses: Sequence[Any]) -> tuple[SourceLine, ...]:
     """Freshness per source (scrapers.status.SourceStatus-like objects), sorted by kind."""
     lines = [
@@ -263,4 +283,6 @@ def build_overview(
         generated_at=now or datetime.now(UTC).replace(tzinfo=None),
         alerts=tuple(alerts),
         notes=tuple(notes),
+        # Demo data is frozen at build time: its age says nothing about the market.
+        stale=() if market.is_demo else stale_input_lines(statuses),
     )

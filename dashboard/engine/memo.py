@@ -123,6 +123,8 @@ def memo_html(ctx: OverviewContext, images: Charts | None = None) -> str:
     parts.append("</table>")
     for note in ctx.notes:
         parts.append(f"<p class='muted'>{e(note)}</p>")
+    for line in ctx.stale:
+        parts.append(f"<p><b>Stale input:</b> {e(line)}</p>")
     for key, title in CHART_TITLES.items():
         parts.append(f"<h3>{e(title)}</h3>")
         png = images.get(key)
@@ -207,6 +209,8 @@ def memo_pdf(ctx: OverviewContext, images: Charts | None = None) -> bytes:
         pdf.set_xy(x, y + 10)
     for note in ctx.notes:
         pdf.para(note, size=8)
+    for line in ctx.stale:
+        pdf.para(f"Stale input: {line}", size=8)
     for key, title in CHART_TITLES.items():
         pdf.heading(title)
         png = images.get(key)
