@@ -23,6 +23,8 @@ demo: install
 	$(BIN)/rigshift demo
 
 test: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 lint: install
