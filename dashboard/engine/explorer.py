@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from dashboard.engine.market import COIN_VALUE_COLUMNS, latest_values_sql
 from scrapers.units import BTC_DIFFICULTY_1_HASHES, BTC_TARGET_BLOCK_TIME_S, SECONDS_PER_DAY
 
 MAX_POINTS = 1_500
@@ -225,13 +226,7 @@ WITH algo AS (
   FROM coin_network WHERE coin = 'BTC' AND price_usd IS NOT NULL GROUP BY ALL
 ), daily AS (
   SELECT coin, CAST(observed_at AS DATE) AS day,
-    arg_max(difficulty, observed_at) FILTER (WHERE difficulty IS NOT NULL) AS difficulty,
-    arg_max(nethash_hs, observed_at) FILTER (WHERE nethash_hs IS NOT NULL) AS nethash_hs,
-    arg_max(block_time_s, observed_at) FILTER (WHERE block_time_s IS NOT NULL) AS block_time_s,
-    arg_max(block_reward_coins, observed_at) FILTER (WHERE block_reward_coins IS NOT NULL)
-      AS block_reward_coins,
-    arg_max(price_usd, observed_at) FILTER (WHERE price_usd IS NOT NULL) AS price_usd,
-    arg_max(price_btc, observed_at) FILTER (WHERE price_btc IS NOT NULL) AS price_btc
+    {latest_values_sql(COIN_VALUE_COLUMNS[1:])}
   FROM coin_network {{where}} GROUP BY ALL
 ), priced AS (
   SELECT d.coin, d.day, a.algorithm, d.difficulty, d.nethash_hs, d.block_reward_coins,

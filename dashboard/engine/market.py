@@ -28,16 +28,29 @@ _BTC_STYLE_ALGOS = {"sha256", "kawpow"}
 # Conventions differ between sources for these: use only an upstream nethash.
 _NO_DERIVE_ALGOS = {"kheavyhash"}
 
-_LATEST_COINS_SQL = """
+# Sources report different columns at different times (prices from one, difficulty from
+# another), so a coin's state is each column's latest non-null value, not one row.
+COIN_VALUE_COLUMNS = (
+    "algorithm",
+    "nethash_hs",
+    "difficulty",
+    "block_time_s",
+    "block_reward_coins",
+    "price_usd",
+    "price_btc",
+)
+
+
+def latest_values_sql(columns: tuple[str, ...] = COIN_VALUE_COLUMNS) -> str:
+    """SELECT items giving each column's latest non-null value (by observed_at) in a group."""
+    return ",\n  ".join(
+        f"arg_max({c}, observed_at) FILTER (WHERE {c} IS NOT NULL) AS {c}" for c in columns
+    )
+
+
+_LATEST_COINS_SQL = f"""
 SELECT coin,
-  arg_max(algorithm, observed_at) FILTER (WHERE algorithm IS NOT NULL) AS algorithm,
-  arg_max(nethash_hs, observed_at) FILTER (WHERE nethash_hs IS NOT NULL) AS nethash_hs,
-  arg_max(difficulty, observed_at) FILTER (WHERE difficulty IS NOT NULL) AS difficulty,
-  arg_max(block_time_s, observed_at) FILTER (WHERE block_time_s IS NOT NULL) AS block_time_s,
-  arg_max(block_reward_coins, observed_at) FILTER (WHERE block_reward_coins IS NOT NULL)
-    AS block_reward_coins,
-  arg_max(price_usd, observed_at) FILTER (WHERE price_usd IS NOT NULL) AS price_usd,
-  arg_max(price_btc, observed_at) FILTER (WHERE price_btc IS NOT NULL) AS price_btc,
+  {latest_values_sql()},
   max(observed_at) AS observed_at,
   arg_max(source, observed_at) AS source
 FROM coin_network GROUP BY coin ORDER BY coin
@@ -189,17 +202,8 @@ def latest_resale(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
 
 def _daily_coins(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     frame = con.execute(
-        """
-        SELECT CAST(observed_at AS DATE) AS day, coin,
-          arg_max(algorithm, observed_at) FILTER (WHERE algorithm IS NOT NULL) AS algorithm,
-          arg_max(nethash_hs, observed_at) FILTER (WHERE nethash_hs IS NOT NULL) AS nethash_hs,
-          arg_max(difficulty, observed_at) FILTER (WHERE difficulty IS NOT NULL) AS difficulty,
-          arg_max(block_time_s, observed_at) FILTER (WHERE block_time_s IS NOT NULL)
-            AS block_time_s,
-          arg_max(block_reward_coins, observed_at) FILTER (WHERE block_reward_coins IS NOT NULL)
-            AS block_reward_coins,
-          arg_max(price_usd, observed_at) FILTER (WHERE price_usd IS NOT NULL) AS price_usd,
-          arg_max(price_btc, observed_at) FILTER (WHERE price_btc IS NOT NULL) AS price_btc
+        f"""
+        SELECT CAST(observed_at AS DATE) AS day, coin, {latest_values_sql()}
         FROM coin_network GROUP BY ALL ORDER BY coin, day
         """
     ).df()
