@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from scrapers.checks import check_batch
 from scrapers.config import Settings
-from scrapers.errors import RefreshLocked, RigShiftError, StoreError
+from scrapers.errors import RefreshLocked, RigShiftError
 from scrapers.http import PoliteSession
 from scrapers.rental_index import rebuild_sql
 from scrapers.schema import TABLES_BY_NAME
@@ -177,9 +177,7 @@ def last_success(settings: Settings) -> dict[str, datetime]:
             found = con.execute(
                 "SELECT source, max(finished_at) FROM scrape_runs WHERE status = 'ok' GROUP BY 1"
             ).fetchall()
-    except StoreError:
-        return {}
-    except Exception:  # an empty or older file without the run log
+    except Exception:  # no store yet (StoreError), or an older file without the run log
         return {}
     return {source: ts for source, ts in found}
 

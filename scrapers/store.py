@@ -157,8 +157,8 @@ def arrow_schema(table: Table) -> pa.Schema:
     return pa.schema([(name, _ARROW_TYPES[sqltype.split()[0]]) for name, sqltype in types])
 
 
-def row_count(rows: Rows) -> int:
-    """How many rows ``rows`` holds, in either form."""
+def row_count(rows: Rows | pd.DataFrame) -> int:
+    """How many rows ``rows`` holds: a list of dicts, an Arrow table or a frame."""
     return rows.num_rows if isinstance(rows, pa.Table) else len(rows)
 
 
@@ -234,7 +234,7 @@ def upsert(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame | p
     zone maps prune to a few row groups, since a new snapshot has new times) and take the
     plain INSERT when there is none. An Arrow table is scanned without pandas' object columns.
     """
-    count = frame.num_rows if isinstance(frame, pa.Table) else len(frame)
+    count = row_count(frame)
     if count == 0:
         return 0
     con.register("_incoming", frame)
