@@ -135,8 +135,8 @@ def recent_alert_lines(limit: int = RECENT_ALERTS) -> tuple[str, ...]:
         return ()
 
 
-def overview_context(ctx: frame.Frame) -> OverviewContext:
-    """The Overview's numbers for the frame's fleet (the page and tests use this)."""
+def overview_context(ctx: frame.Frame, statuses: list) -> OverviewContext:
+    """The Overview's numbers for the frame's fleet and the sources' statuses."""
     a = ctx.assumptions
     market = data.market(ctx.path, ctx.version)
     spec = apply_overrides(ctx.specs[a.gpu_model], a)
@@ -145,10 +145,6 @@ def overview_context(ctx: frame.Frame) -> OverviewContext:
     except RigShiftError as exc:
         st.error(f"History unavailable: {exc.one_line()}")
         history = pd.DataFrame()
-    try:
-        statuses = data.source_statuses(ctx.path, ctx.version)
-    except RigShiftError:
-        statuses = []
     return build_overview(spec, market, a, history, statuses, recent_alert_lines())
 
 
@@ -165,8 +161,13 @@ def render() -> None:
     )
     if not ctx.inputs_ok:
         return
+    status_error = None
     try:
-        view = overview_context(ctx)
+        statuses = data.source_statuses(ctx.path, ctx.version)
+    except RigShiftError as exc:
+        statuses, status_error = [], exc.one_line()
+    try:
+        view = overview_context(ctx, statuses)
     except RigShiftError as exc:
         st.error(exc.one_line())
         return
@@ -182,11 +183,6 @@ def render() -> None:
         st.caption(note)
     _memo_buttons(view)
     _history_chart(view)
-    status_error = None
-    try:
-        statuses = data.source_statuses(ctx.path, ctx.version)
-    except RigShiftError as exc:
-        statuses, status_error = [], exc.one_line()
     _freshness(statuses, status_error)
     _alerts(view.alerts)
     _explain(view)
