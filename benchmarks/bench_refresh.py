@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CHILD = """
 import sys
 from benchmarks.common import vm_hwm_mb
-from scrapers.cli import main
+from dashboard.cli.main import main
 code = main(sys.argv[1:])
 print(f"VMHWM_MB {vm_hwm_mb():.1f}", file=sys.stderr)
 sys.exit(code)

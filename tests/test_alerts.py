@@ -12,6 +12,7 @@ from app_store import build_app_store
 from conftest import LocalServer, Reply, local_settings
 from upstreams import VAST_PATH, vast_doc, vast_handler
 
+from dashboard.cli.main import main
 from dashboard.engine.alerts import (
     Fired,
     breakeven_hashprice_usd_per_ph_day,
@@ -20,7 +21,6 @@ from dashboard.engine.alerts import (
     evaluate_rules,
     parse_rules,
 )
-from scrapers.cli import main
 from scrapers.errors import ConfigError
 from scrapers.refresh import refresh
 from scrapers.store import read_connection

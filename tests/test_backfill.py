@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import LocalServer, sample
 
-from scrapers.cli import main
+from dashboard.cli.main import main
 from scrapers.store import read_connection
 
 HASHRATE_3Y = "/api/v1/mining/hashrate/3y"

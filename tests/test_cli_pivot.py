@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from scrapers.cli import main
+from dashboard.cli.main import main
 from tests.engine_store import T0, coin, offer, write
 
 # RTX 3090 reference: Etchash 120 MH/s @330 W, Autolykos 245 MH/s @330 W, KawPow 55 MH/s @330 W;

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from scrapers.cli import main
+from dashboard.cli.main import main
 from scrapers.store import RunRecord, Store
 
 NOW = datetime(2026, 11, 1, 12)

@@ -375,7 +375,7 @@ def test_sigkill_during_write(env: Env, baseline: Path, tmp_path: Path) -> None:
     env.server.route(VAST_PATH, lambda h: Reply(bodies[vast_type(h)]))
     hits = env.server.hits(VAST_PATH)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "scrapers.cli", "refresh", "--source", "vastai", "--force"],
+        [sys.executable, "-m", "dashboard.cli.main", "refresh", "--source", "vastai", "--force"],
         cwd=PROJECT_ROOT,
         env={
             **os.environ,

@@ -30,7 +30,7 @@ def refresh_env(server: LocalServer, db: Path) -> dict[str, str]:
 
 def start_refresh(env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "scrapers.cli", "refresh", "--source", "vastai", "--quiet"],
+        [sys.executable, "-m", "dashboard.cli.main", "refresh", "--source", "vastai", "--quiet"],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -87,7 +87,15 @@ def test_lock_is_released_after_a_run(server: LocalServer, tmp_path: Path) -> No
     env = refresh_env(server, tmp_path / "rigshift.duckdb")
     for _ in range(2):
         proc = subprocess.run(
-            [sys.executable, "-m", "scrapers.cli", "refresh", "--source", "vastai", "--force"],
+            [
+                sys.executable,
+                "-m",
+                "dashboard.cli.main",
+                "refresh",
+                "--source",
+                "vastai",
+                "--force",
+            ],
             cwd=PROJECT_ROOT,
             env=env,
             capture_output=True,

@@ -10,7 +10,7 @@ import pytest
 from conftest import LocalServer, Reply, sample
 from upstreams import VAST_PATH, serve_vastai, serve_whattomine, vast_doc, vast_handler
 
-from scrapers.cli import main
+from dashboard.cli.main import main
 
 POWER = 0.06
 

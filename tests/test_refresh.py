@@ -19,7 +19,7 @@ from upstreams import (
     vast_handler,
 )
 
-from scrapers.cli import main
+from dashboard.cli.main import main
 
 BOTH = ["--source", "vastai", "--source", "whattomine"]
 

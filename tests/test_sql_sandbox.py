@@ -7,8 +7,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from dashboard.cli.main import main
 from dashboard.engine.sql_sandbox import check_statement, run_query
-from scrapers.cli import main
 from scrapers.errors import QueryRefused
 from scrapers.store import Store, table_counts, write_connection
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from scrapers.commands.output import progress_printer
+from dashboard.cli.commands.output import progress_printer
 from scrapers.config import Settings
 
 

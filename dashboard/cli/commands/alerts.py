@@ -11,7 +11,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from scrapers.commands.output import print_json, print_table
+from dashboard.cli.commands.output import print_json, print_table
 from scrapers.config import Settings
 from scrapers.errors import ConfigError, RigShiftError
 from scrapers.http import PoliteSession

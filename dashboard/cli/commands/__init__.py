@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scrapers.commands import (
+from dashboard.cli.commands import (
     alerts,
     dashboard,
     demo,

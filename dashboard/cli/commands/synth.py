@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from scrapers.commands.output import print_table, progress_printer
+from dashboard.cli.commands.output import print_table, progress_printer
 from scrapers.config import Settings
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from scrapers.commands.output import print_json
+from dashboard.cli.commands.output import print_json
 from scrapers.config import Settings
 from scrapers.errors import QueryRefused
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 
-from scrapers.commands.output import print_json, print_table
+from dashboard.cli.commands.output import print_json, print_table
 from scrapers.config import Settings
 from scrapers.store import read_connection
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from scrapers.commands.output import print_json, print_table
+from dashboard.cli.commands.output import print_json, print_table
 from scrapers.config import Settings
 from scrapers.status import source_statuses, store_meta
 from scrapers.store import read_connection

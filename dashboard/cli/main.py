@@ -10,7 +10,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from scrapers.commands import COMMAND_MODULES
+from dashboard.cli.commands import COMMAND_MODULES
 from scrapers.config import load_settings
 from scrapers.errors import ConfigError, RefreshLocked, RigShiftError
 

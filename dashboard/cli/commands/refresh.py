@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 
-from scrapers.commands.alerts import after_refresh
-from scrapers.commands.output import print_json, print_table, progress_printer
+from dashboard.cli.commands.alerts import after_refresh
+from dashboard.cli.commands.output import print_json, print_table, progress_printer
 from scrapers.config import Settings
 from scrapers.errors import ConfigError
 from scrapers.refresh import SourceResult, refresh

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from scrapers.commands.output import progress_printer
+from dashboard.cli.commands.output import progress_printer
 from scrapers.config import PROJECT_ROOT, Settings
 
 APP = PROJECT_ROOT / "dashboard" / "app.py"
