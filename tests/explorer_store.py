@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from scrapers.rental_index import rebuild_sql
+from scrapers.rental_index import MIN_OFFERS, rebuild_sql
 from scrapers.schema import (
     COIN_NETWORK,
     ENERGY_PRICES,
@@ -181,7 +181,13 @@ def build_explorer_store(path: Path) -> Path:
         # The real rebuild fills the per-source daily medians; the index gets hand-made rows.
         con.execute(rebuild_sql())
         con.execute("DELETE FROM gpu_rental_index")
+        # The estimator and the stable chain equal the hand-made index value here.
         con.executemany(
-            "INSERT INTO gpu_rental_index VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'alpha')", INDEX_ROWS
+            "INSERT INTO gpu_rental_index (day, gpu_model, pricing_type, "
+            "median_usd_per_gpu_hour, trimmed_median_usd_per_gpu_hour, p25_usd_per_gpu_hour, "
+            "p75_usd_per_gpu_hour, offer_count, sources, iqm_usd_per_gpu_hour, "
+            "stable_usd_per_gpu_hour, low_confidence) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'alpha', ?, ?, ?)",
+            [(*r, r[4], r[4], r[7] < MIN_OFFERS) for r in INDEX_ROWS],
         )
     return path

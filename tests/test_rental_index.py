@@ -1,4 +1,4 @@
-"""The rental index: median, trimmed median, quartiles and counts per day, model and type."""
+"""The rental index: median, interquartile mean, stable chain, quartiles and counts per day."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
-from scrapers.rental_index import rebuild_sql
+from scrapers.rental_index import MIN_OFFERS, rebuild_sql
 from scrapers.schema import GPU_RENTAL_OFFERS
 from scrapers.store import Row, Store, rows_to_frame, upsert, write_connection
 
@@ -23,6 +24,8 @@ def offer(
     model: str | None = "RTX 4090",
     pricing_type: str = "on_demand",
     observed_at: datetime = DAY,
+    available: bool | None = True,
+    num_gpus: int = 1,
 ) -> Row:
     """One gpu_rental_offers row with lineage."""
     return {
@@ -32,13 +35,13 @@ def offer(
         "observed_at": observed_at,
         "gpu_name_raw": model or "Mystery GPU",
         "gpu_model": model,
-        "num_gpus": 1,
+        "num_gpus": num_gpus,
         "rate_usd_per_gpu_hour": rate,
-        "offer_rate_usd_per_hour": rate,
+        "offer_rate_usd_per_hour": rate * num_gpus,
         "gpu_ram_gb": None,
         "location": None,
         "reliability": None,
-        "available": True,
+        "available": available,
         "source_url": f"https://{source}.example/api",
         "fetched_at": observed_at,
         "parser_version": "1",
@@ -96,40 +99,171 @@ def test_quartiles_are_continuous(db: str) -> None:
     assert row["p75_usd_per_gpu_hour"] == pytest.approx(0.4)
 
 
-def test_trimmed_median_of_symmetric_outliers_stays_at_the_centre(db: str) -> None:
-    # 11 offers: p10 sits at 0.31 and p90 at 0.39 ((n - 1) * p = 1 and 9), so 0.01 and
-    # 9.00 fall outside and 0.31..0.39 stay: their median is 0.35.
+def test_interquartile_mean_of_symmetric_outliers_stays_at_the_centre(db: str) -> None:
+    # 11 offers: p25 = 0.325 and p75 = 0.375 ((n - 1) * p = 2.5 and 7.5), so 0.33..0.37 stay.
     rates = [0.01, 0.31, 0.32, 0.33, 0.34, 0.35, 0.36, 0.37, 0.38, 0.39, 9.00]
     load(db, [offer(str(i), r) for i, r in enumerate(rates)])
     row = index(db)
     assert row["median_usd_per_gpu_hour"] == pytest.approx(0.35)
-    assert row["trimmed_median_usd_per_gpu_hour"] == pytest.approx(0.35)
+    assert row["iqm_usd_per_gpu_hour"] == pytest.approx(0.35)
 
 
-def test_trimmed_median_keeps_ties_at_the_lower_bound(db: str) -> None:
-    # p10 = 0.20 (both low values tie on it, so both stay); p90 = 0.46 drops 0.50 only.
-    # Kept: 0.20, 0.20, 0.30, 0.40 -> 0.25, while the plain median is 0.30.
+def test_estimator_trims_and_differs_from_the_median(db: str) -> None:
+    # p25 = 0.20, p75 = 0.40: kept 0.20, 0.20, 0.30, 0.40 -> mean 0.275; the median is 0.30.
     load(db, [offer(str(i), r) for i, r in enumerate([0.20, 0.20, 0.30, 0.40, 0.50])])
     row = index(db)
     assert row["median_usd_per_gpu_hour"] == pytest.approx(0.30)
-    assert row["trimmed_median_usd_per_gpu_hour"] == pytest.approx(0.25)
+    assert row["iqm_usd_per_gpu_hour"] == pytest.approx(0.275)
 
 
-def test_trimmed_median_drops_the_top_decile(db: str) -> None:
-    # p10 = 0.10 (position 1), p90 = 60 (position 9): 70 is dropped, the three 0.10 ties
-    # stay, so the kept ten values have median (0.6 + 0.7) / 2; the plain median is 0.7.
+def test_old_column_name_holds_the_new_estimator(db: str) -> None:
+    load(db, [offer(str(i), r) for i, r in enumerate([0.20, 0.20, 0.30, 0.40, 0.50])])
+    assert index(db)["trimmed_median_usd_per_gpu_hour"] == pytest.approx(0.275)
+
+
+def test_interquartile_mean_ignores_a_fat_upper_tail(db: str) -> None:
+    # p25 = 0.3, p75 = 25.45: the three 50+ offers fall outside; kept 0.5..0.9 -> 0.7.
     rates = [0.1, 0.1, 0.1, 0.5, 0.6, 0.7, 0.8, 0.9, 50.0, 60.0, 70.0]
     load(db, [offer(str(i), r) for i, r in enumerate(rates)])
+    assert index(db)["iqm_usd_per_gpu_hour"] == pytest.approx(0.7)
+
+
+def test_unavailable_offers_are_not_priced(db: str) -> None:
+    load(db, [offer("a", 0.30), offer("b", 0.40), offer("sold", 4.99, available=False)])
     row = index(db)
-    assert row["median_usd_per_gpu_hour"] == pytest.approx(0.7)
-    assert row["trimmed_median_usd_per_gpu_hour"] == pytest.approx(0.65)
+    assert row["offer_count"] == 2
+    assert row["median_usd_per_gpu_hour"] == pytest.approx(0.35)
+
+
+def test_a_model_with_only_sold_out_offers_has_no_index_day(db: str) -> None:
+    load(db, [offer("a", 0.30), offer("b200", 4.99, model="B200", available=False)])
+    assert [r[1] for r in all_index_rows(db)] == ["RTX 4090"]
+
+
+def test_unknown_availability_counts_as_available(db: str) -> None:
+    load(db, [offer("list-price", 2.49, available=None)])
+    assert index(db)["offer_count"] == 1
+
+
+def test_offer_turned_unavailable_later_that_day_is_excluded(db: str) -> None:
+    load(
+        db,
+        [
+            offer("a", 0.30, observed_at=datetime(2025, 11, 3, 8)),
+            offer("a", 0.30, observed_at=datetime(2025, 11, 3, 9), available=False),
+            offer("b", 0.50),
+        ],
+    )
+    assert index(db)["offer_count"] == 1
+
+
+def test_below_the_minimum_sample_the_day_is_low_confidence(db: str) -> None:
+    load(db, [offer(str(i), 0.3 + i / 100) for i in range(MIN_OFFERS - 1)])
+    assert index(db)["low_confidence"] is True
+
+
+def test_at_the_minimum_sample_the_day_is_confident(db: str) -> None:
+    load(db, [offer(str(i), 0.3 + i / 100) for i in range(MIN_OFFERS)])
+    assert index(db)["low_confidence"] is False
+
+
+def test_gpu_count_and_source_mix_per_day(db: str) -> None:
+    load(
+        db,
+        [
+            offer("1", 2.0, num_gpus=8),
+            offer("2", 2.1),
+            offer("3", 2.5, source="runpod"),
+        ],
+    )
+    row = index(db)
+    assert row["gpu_count"] == 10
+    assert row["source_mix"] == "runpod 1, vastai 2"
+
+
+def test_source_daily_counts_listed_and_available_offers(db: str) -> None:
+    load(db, [offer("a", 0.30), offer("b", 0.90, available=False)])
+    with write_connection(db) as con:
+        row = con.execute(
+            "SELECT median_usd_per_gpu_hour, offer_count, listed_count FROM gpu_rental_source_daily"
+        ).fetchone()
+    assert row == (pytest.approx(0.30), 1, 2)
+
+
+DAY2 = datetime(2025, 11, 4, 10)
+
+
+def stable(db: str, day: date) -> tuple[float, float]:
+    """(stable, interquartile mean) of RTX 4090 on-demand on ``day``."""
+    with write_connection(db) as con:
+        row = con.execute(
+            "SELECT stable_usd_per_gpu_hour, iqm_usd_per_gpu_hour FROM gpu_rental_index "
+            "WHERE day = ? AND gpu_model = 'RTX 4090' AND pricing_type = 'on_demand'",
+            [day],
+        ).fetchone()
+    assert row is not None
+    return row[0], row[1]
+
+
+VAST_RATES = [1.9, 2.0, 2.0, 2.0, 2.1]
+
+
+def test_a_source_joining_does_not_move_the_stable_index(db: str) -> None:
+    day1 = [offer(f"v{i}", r) for i, r in enumerate(VAST_RATES)]
+    day2 = [offer(f"v{i}", r, observed_at=DAY2) for i, r in enumerate(VAST_RATES)]
+    day2 += [offer(f"r{i}", 3.0, source="runpod", observed_at=DAY2) for i in range(8)]
+    load(db, day1 + day2)
+    stable1, pooled1 = stable(db, DAY.date())
+    stable2, pooled2 = stable(db, DAY2.date())
+    assert pooled2 > pooled1 * 1.2  # the pooled level jumps with the new source...
+    assert stable2 == pytest.approx(stable1)  # ...the stable one does not
+    assert stable1 == pytest.approx(pooled1)
+
+
+def test_the_stable_index_follows_price_changes_within_a_source(db: str) -> None:
+    day1 = [offer(f"v{i}", r) for i, r in enumerate(VAST_RATES)]
+    day2 = [offer(f"v{i}", r * 1.1, observed_at=DAY2) for i, r in enumerate(VAST_RATES)]
+    load(db, day1 + day2)
+    assert stable(db, DAY2.date())[0] == pytest.approx(stable(db, DAY.date())[0] * 1.1)
+
+
+def test_rebuilding_one_day_rechains_later_days(db: str) -> None:
+    day1 = [offer(f"v{i}", r) for i, r in enumerate(VAST_RATES)]
+    day2 = [offer(f"v{i}", r, observed_at=DAY2) for i, r in enumerate(VAST_RATES)]
+    load(db, day1 + day2)
+    # Day 1 re-parsed 10 % cheaper: day 2 is then 10 % above it, from the new base.
+    load(db, [offer(f"v{i}", r / 1.1) for i, r in enumerate(VAST_RATES)], days=[DAY.date()])
+    assert stable(db, DAY2.date())[0] == pytest.approx(stable(db, DAY.date())[0] * 1.1)
+
+
+def test_a_store_with_the_old_index_tables_is_upgraded(tmp_path: Path) -> None:
+    path = str(tmp_path / "old.duckdb")
+    with duckdb.connect(path) as con:
+        con.execute(OLD_INDEX_DDL)
+    load(path, [offer("a", 0.30)])
+    assert index(path)["stable_usd_per_gpu_hour"] == pytest.approx(0.30)
+
+
+OLD_INDEX_DDL = """
+CREATE TABLE gpu_rental_index (
+  day DATE NOT NULL, gpu_model VARCHAR NOT NULL, pricing_type VARCHAR NOT NULL,
+  median_usd_per_gpu_hour DOUBLE NOT NULL, trimmed_median_usd_per_gpu_hour DOUBLE NOT NULL,
+  p25_usd_per_gpu_hour DOUBLE NOT NULL, p75_usd_per_gpu_hour DOUBLE NOT NULL,
+  offer_count INTEGER NOT NULL, sources VARCHAR NOT NULL,
+  PRIMARY KEY (day, gpu_model, pricing_type));
+CREATE TABLE gpu_rental_source_daily (
+  day DATE NOT NULL, source VARCHAR NOT NULL, gpu_model VARCHAR NOT NULL,
+  pricing_type VARCHAR NOT NULL, median_usd_per_gpu_hour DOUBLE NOT NULL,
+  offer_count INTEGER NOT NULL, PRIMARY KEY (day, source, gpu_model, pricing_type));
+"""
 
 
 def test_single_offer_gives_its_own_rate_everywhere(db: str) -> None:
     load(db, [offer("a", 0.42)])
     row = index(db)
     assert row["median_usd_per_gpu_hour"] == pytest.approx(0.42)
-    assert row["trimmed_median_usd_per_gpu_hour"] == pytest.approx(0.42)
+    assert row["iqm_usd_per_gpu_hour"] == pytest.approx(0.42)
+    assert row["stable_usd_per_gpu_hour"] == pytest.approx(0.42)
     assert row["p25_usd_per_gpu_hour"] == pytest.approx(0.42)
     assert row["offer_count"] == 1
 

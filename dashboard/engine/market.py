@@ -174,10 +174,10 @@ def is_demo(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def latest_rental_rates(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
-    """Per model: the on-demand trimmed median on that model's latest index day."""
+    """Per model: the on-demand source-mix-stable index on that model's latest index day."""
     rows = con.execute(
         """
-        SELECT gpu_model, arg_max(trimmed_median_usd_per_gpu_hour, day)
+        SELECT gpu_model, arg_max(stable_usd_per_gpu_hour, day)
         FROM gpu_rental_index WHERE pricing_type = 'on_demand' GROUP BY gpu_model
         """
     ).fetchall()
@@ -214,7 +214,7 @@ def _daily_coins(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def _rental_series(con: duckdb.DuckDBPyConnection, gpu_model: str) -> pd.Series:
     frame = con.execute(
         """
-        SELECT day, trimmed_median_usd_per_gpu_hour AS rate FROM gpu_rental_index
+        SELECT day, stable_usd_per_gpu_hour AS rate FROM gpu_rental_index
         WHERE gpu_model = ? AND pricing_type = 'on_demand' ORDER BY day
         """,
         [gpu_model],
