@@ -17,10 +17,13 @@ import duckdb
 import pandas as pd
 
 from dashboard.engine.market import COIN_VALUE_COLUMNS, latest_values_sql
+from scrapers import rental_index as index_method
 from scrapers.units import BTC_DIFFICULTY_1_HASHES, BTC_TARGET_BLOCK_TIME_S, SECONDS_PER_DAY
 
 MAX_POINTS = 1_500
 RESOLUTIONS = ("day", "week", "month")
+RESOLUTION_CHOICES = ("auto", *RESOLUTIONS)
+ADJECTIVE = {"day": "daily", "week": "weekly", "month": "monthly"}
 _DAYS_PER_BUCKET = {"day": 1, "week": 7, "month": 31}
 # Distributions draw points; a snapshot is a few thousand offers, this only guards the browser.
 MAX_DISTRIBUTION_ROWS = 20_000
@@ -42,6 +45,7 @@ class ExplorerFilters:
     regions: tuple[str, ...] | None = None
     coins: tuple[str, ...] | None = None
     pricing_types: tuple[str, ...] | None = None
+    resolution: str = "auto"  # auto | day | week | month
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,93 @@ def resolution_for(start: date | None, end: date | None, max_points: int = MAX_P
         if span_days / _DAYS_PER_BUCKET[res] <= max_points:
             return res
     return "month"
+
+
+def effective_resolution(requested: str, start: date | None, end: date | None) -> str:
+    """The user's bucket, coarsened only where it would exceed :data:`MAX_POINTS` points."""
+    auto = resolution_for(start, end)
+    if requested not in RESOLUTIONS:
+        return auto
+    return max(requested, auto, key=RESOLUTIONS.index)
+
+
+def _rank(expr: str) -> str:
+    return f"CASE {expr} WHEN 'month' THEN 2 WHEN 'week' THEN 1 ELSE 0 END"
+
+
+# A series' own frequency: more than one day, and never two days in one month (or week).
+_NATIVE_SQL = """CASE
+    WHEN count(DISTINCT day) > 1
+      AND count(DISTINCT day) = count(DISTINCT date_trunc('month', day)) THEN 'month'
+    WHEN count(DISTINCT day) > 1
+      AND count(DISTINCT day) = count(DISTINCT date_trunc('week', day)) THEN 'week'
+    ELSE 'day' END"""
+
+
+def _bucketed(
+    base: str,
+    keys: Sequence[str],
+    aggregates: str,
+    res: str,
+    span: tuple[date | None, date | None],
+    native_row: str | None = None,
+) -> tuple[str, list[Any]]:
+    """SQL (and its trailing parameters) bucketing ``base`` rows (a DATE ``day`` column).
+
+    A series is never bucketed finer than its own frequency (monthly data stays monthly under
+    a weekly choice). Buckets are calendar periods, cut at the range's edges: a range starting
+    on a Thursday opens with a Thursday-to-Sunday bucket dated and labelled by those days, not
+    by the Monday before the range. ``period_label`` names each bucket (2024-01, 2024-01-01–
+    01-07, 2024-01-05); ``native`` and ``bucket`` say the data's frequency and the bucket's.
+    """
+    key_list = ", ".join(keys)
+    first, last = span
+    native = native_row or "n.native"
+    join = "" if native_row else f"JOIN nat n USING ({key_list})"
+    sql = f"""
+WITH base AS ({base}),
+nat AS (SELECT {key_list}, {_NATIVE_SQL} AS native FROM base GROUP BY ALL),
+with_native AS (SELECT b.*, {native} AS native FROM base b {join}),
+tagged AS (
+  SELECT *, CASE WHEN {_rank("native")} > {_rank("?")} THEN native ELSE ? END AS bucket
+  FROM with_native
+),
+dated AS (
+  SELECT *, greatest(date_trunc(bucket, day), CAST(? AS DATE)) AS bstart,
+    least(CAST(date_trunc(bucket, day) + CASE bucket WHEN 'month' THEN INTERVAL 1 MONTH
+      WHEN 'week' THEN INTERVAL 7 DAY ELSE INTERVAL 1 DAY END - INTERVAL 1 DAY AS DATE),
+      CAST(? AS DATE)) AS bend
+  FROM tagged
+)
+SELECT CAST(bstart AS TIMESTAMP) AS period, {key_list}, {aggregates},
+  any_value(bucket) AS bucket, any_value(native) AS native,
+  any_value(CASE bucket WHEN 'month' THEN strftime(bstart, '%Y-%m')
+    WHEN 'week' THEN strftime(bstart, '%Y-%m-%d') || '–' || strftime(bend, '%m-%d')
+    ELSE strftime(bstart, '%Y-%m-%d') END) AS period_label
+FROM dated GROUP BY bstart, {key_list} ORDER BY {key_list}, period
+"""
+    return sql, [res, res, first or date(1, 1, 1), last or date(9999, 12, 31)]
+
+
+def frequency_caption(result: ExplorerResult) -> str:
+    """What each point is: the data's real frequency and the bucket it is shown in."""
+    frame = result.frame
+    if frame.empty or "bucket" not in frame:
+        return ""
+    pairs = sorted(
+        set(zip(frame["native"], frame["bucket"], strict=True)),
+        key=lambda p: (RESOLUTIONS.index(p[0]), RESOLUTIONS.index(p[1])),
+    )
+    parts = [
+        f"{ADJECTIVE[n]} data, one point per {b}"
+        if n == b
+        else f"{ADJECTIVE[n]} data as {ADJECTIVE[b]} aggregates"
+        for n, b in pairs
+    ]
+    text = "; ".join(parts).capitalize() + "."
+    if any(b == "week" for _, b in pairs):
+        text += " Weeks run Monday–Sunday; a week cut by the date range covers only its days."
+    return text
 
 
 class _Where:
@@ -199,6 +290,8 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> FilterOptions:
 
 # --- Coins ---------------------------------------------------------------------------------
 
+_BUCKET_COLUMNS = ("period_label", "bucket", "native")
+
 COIN_COLUMNS = [
     "period",
     "coin",
@@ -209,6 +302,7 @@ COIN_COLUMNS = [
     "revenue_usd_per_mhs_day",
     "hashprice_usd_per_ph_day",
     "days",
+    *_BUCKET_COLUMNS,
 ]
 
 # nethash from difficulty by the coin's convention (economics.md §1.1, engine.market):
@@ -248,13 +342,13 @@ WITH algo AS (
     END AS usd_per_hs_day
   FROM hashed
 )
-SELECT date_trunc(?, day) AS period, coin, any_value(algorithm) AS algorithm,
+SELECT coin, day, algorithm, difficulty, nethash_hs, price_usd, usd_per_hs_day FROM revenue
+"""
+_COIN_AGGREGATES = f"""any_value(algorithm) AS algorithm,
   avg(difficulty) AS difficulty, avg(nethash_hs) AS nethash_hs, avg(price_usd) AS price_usd,
   avg(usd_per_hs_day) * {MH_S} AS revenue_usd_per_mhs_day,
   CASE WHEN coin = 'BTC' THEN avg(usd_per_hs_day) * {PH_S} END AS hashprice_usd_per_ph_day,
-  count(*) AS days
-FROM revenue GROUP BY 1, 2 ORDER BY coin, period
-"""
+  count(*) AS days"""
 
 
 def coin_series(con: duckdb.DuckDBPyConnection, f: ExplorerFilters) -> ExplorerResult:
@@ -268,8 +362,11 @@ def coin_series(con: duckdb.DuckDBPyConnection, f: ExplorerFilters) -> ExplorerR
     where.one_of("source", f.sources)
     where.days("observed_at", f)
     start, end = _span(con, "coin_network", "observed_at", where, f)
-    res = resolution_for(start, end)
-    frame = con.execute(_COINS_SQL.format(where=where.sql()), [*where.params, res]).df()
+    res = effective_resolution(f.resolution, start, end)
+    sql, params = _bucketed(
+        _COINS_SQL.format(where=where.sql()), ["coin"], _COIN_AGGREGATES, res, (start, end)
+    )
+    frame = con.execute(sql, [*where.params, *params]).df()
     frame = frame[COIN_COLUMNS] if not frame.empty else pd.DataFrame(columns=COIN_COLUMNS)
     return ExplorerResult(frame, res, _latest(con, "coin_network", "observed_at", where))
 
@@ -291,41 +388,75 @@ INDEX_COLUMNS = [
     "gpu_model",
     "pricing_type",
     "index_usd_per_gpu_hour",
+    "stable_usd_per_gpu_hour",
     "median_usd_per_gpu_hour",
     "p25_usd_per_gpu_hour",
     "p75_usd_per_gpu_hour",
     "offer_count",
+    "gpu_count",
+    "low_confidence_days",
     "days",
+    *_BUCKET_COLUMNS,
 ]
+_INDEX_AGGREGATES = """
+  avg(iqm_usd_per_gpu_hour) AS index_usd_per_gpu_hour,
+  avg(stable_usd_per_gpu_hour) AS stable_usd_per_gpu_hour,
+  avg(median_usd_per_gpu_hour) AS median_usd_per_gpu_hour,
+  avg(p25_usd_per_gpu_hour) AS p25_usd_per_gpu_hour,
+  avg(p75_usd_per_gpu_hour) AS p75_usd_per_gpu_hour,
+  avg(offer_count) AS offer_count,
+  avg(gpu_count) AS gpu_count,
+  count(*) FILTER (WHERE low_confidence) AS low_confidence_days,
+  count(*) AS days"""
+_INDEX_BASE_COLUMNS = (
+    "day, gpu_model, pricing_type, iqm_usd_per_gpu_hour, stable_usd_per_gpu_hour, "
+    "median_usd_per_gpu_hour, p25_usd_per_gpu_hour, p75_usd_per_gpu_hour, offer_count, "
+    "gpu_count, low_confidence"
+)
+
+
+def _filtered_index_sql(where: _Where) -> str:
+    """The index recomputed from the raw offers of the filtered sources (same method)."""
+    clauses = " AND ".join(where.clauses) or "TRUE"
+    return f"""
+  WITH offers AS ({index_method.daily_offers_sql(clauses)}),
+  pooled AS ({index_method.pooled_sql("offers")}),
+  per_source AS ({index_method.source_daily_sql("offers")}),
+  chained AS ({index_method.stable_sql("per_source", "pooled")})
+  SELECT p.* REPLACE (c.stable_usd_per_gpu_hour AS stable_usd_per_gpu_hour)
+  FROM pooled p JOIN chained c USING (day, gpu_model, pricing_type)"""
 
 
 def rental_index(con: duckdb.DuckDBPyConnection, f: ExplorerFilters) -> ExplorerResult:
-    """The RigShift rental index per model and pricing type: trimmed median, p25–p75, offers.
+    """The RigShift rental index per model and pricing type: interquartile mean, stable, p25–p75.
 
-    Bucket values are means of the daily index values (offer_count: mean offers per day).
-    The index pools sources, so the source filter does not apply to it.
+    Bucket values are means of the daily index values (offer_count: mean offers per day;
+    low_confidence_days: days under the minimum sample). With no Sources filter this reads the
+    stored index; with one, the same method runs over the chosen sources' offers in the date
+    range (the stable chain then starts at the range's first day).
     """
-    where = _Where()
-    where.one_of("gpu_model", f.gpu_models)
-    where.one_of("pricing_type", f.pricing_types)
-    where.days("day", f, is_date=True)
-    start, end = _span(con, "gpu_rental_index", "day", where, f)
-    res = resolution_for(start, end)
-    frame = con.execute(
-        f"""
-        SELECT date_trunc(?, day) AS period, gpu_model, pricing_type,
-          avg(trimmed_median_usd_per_gpu_hour) AS index_usd_per_gpu_hour,
-          avg(median_usd_per_gpu_hour) AS median_usd_per_gpu_hour,
-          avg(p25_usd_per_gpu_hour) AS p25_usd_per_gpu_hour,
-          avg(p75_usd_per_gpu_hour) AS p75_usd_per_gpu_hour,
-          avg(offer_count) AS offer_count,
-          count(*) AS days
-        FROM gpu_rental_index {where.sql()}
-        GROUP BY ALL ORDER BY gpu_model, pricing_type, period
-        """,
-        [res, *where.params],
-    ).df()
-    return ExplorerResult(frame[INDEX_COLUMNS], res, _latest(con, "gpu_rental_index", "day", where))
+    if f.sources is None:
+        where = _Where()
+        where.one_of("gpu_model", f.gpu_models)
+        where.one_of("pricing_type", f.pricing_types)
+        where.days("day", f, is_date=True)
+        base = f"SELECT {_INDEX_BASE_COLUMNS} FROM gpu_rental_index {where.sql()}"
+        start, end = _span(con, "gpu_rental_index", "day", where, f)
+    else:
+        where = _offer_where(f)
+        base = f"SELECT {_INDEX_BASE_COLUMNS} FROM ({_filtered_index_sql(where)})"
+        start, end = _span(con, "gpu_rental_offers", "observed_at", where, f)
+    res = effective_resolution(f.resolution, start, end)
+    sql, params = _bucketed(
+        base, ["gpu_model", "pricing_type"], _INDEX_AGGREGATES, res, (start, end)
+    )
+    frame = con.execute(sql, [*where.params, *params]).df()
+    frame = frame[INDEX_COLUMNS] if not frame.empty else pd.DataFrame(columns=INDEX_COLUMNS)
+    if f.sources is None:
+        as_of = _latest(con, "gpu_rental_index", "day", where)
+    else:
+        as_of = _latest(con, "gpu_rental_offers", "observed_at", where)
+    return ExplorerResult(frame, res, as_of)
 
 
 PROVIDER_COLUMNS = [
@@ -335,6 +466,9 @@ PROVIDER_COLUMNS = [
     "pricing_type",
     "median_usd_per_gpu_hour",
     "offer_rows",
+    "listed_rows",
+    "available_share",
+    *_BUCKET_COLUMNS,
 ]
 
 
@@ -352,26 +486,28 @@ def _offer_where(f: ExplorerFilters, with_days: bool = True) -> _Where:
 def provider_medians(con: duckdb.DuckDBPyConnection, f: ExplorerFilters) -> ExplorerResult:
     """Median offered $/GPU-hour per source, model and pricing type in each bucket.
 
-    Reads ``gpu_rental_source_daily`` (each offer once per day, as in the index); a bucket
-    longer than a day holds the median of its daily medians and the sum of daily offer counts.
+    Reads ``gpu_rental_source_daily`` (each available offer once per day, as in the index); a
+    bucket longer than a day holds the median of its daily medians and the sum of daily offer
+    counts. ``available_share`` is available ÷ listed offers.
     """
     where = _offer_where(f, with_days=False)
     where.days("day", f, is_date=True)
     start, end = _span(con, "gpu_rental_source_daily", "day", where, f)
-    res = resolution_for(start, end)
-    frame = con.execute(
-        f"""
-        SELECT CAST(date_trunc(?, day) AS TIMESTAMP) AS period, source, gpu_model, pricing_type,
-          median(median_usd_per_gpu_hour) AS median_usd_per_gpu_hour,
-          sum(offer_count) AS offer_rows
-        FROM gpu_rental_source_daily {where.sql()}
-        GROUP BY ALL ORDER BY source, gpu_model, pricing_type, period
-        """,
-        [res, *where.params],
-    ).df()
-    return ExplorerResult(
-        frame[PROVIDER_COLUMNS], res, _latest(con, "gpu_rental_source_daily", "day", where)
+    res = effective_resolution(f.resolution, start, end)
+    sql, params = _bucketed(
+        f"SELECT * FROM gpu_rental_source_daily {where.sql()}",
+        ["source", "gpu_model", "pricing_type"],
+        """median(median_usd_per_gpu_hour) AS median_usd_per_gpu_hour,
+          sum(offer_count) AS offer_rows,
+          sum(coalesce(listed_count, offer_count)) AS listed_rows,
+          sum(offer_count) / nullif(sum(coalesce(listed_count, offer_count)), 0)
+            AS available_share""",
+        res,
+        (start, end),
     )
+    frame = con.execute(sql, [*where.params, *params]).df()
+    frame = frame[PROVIDER_COLUMNS] if not frame.empty else pd.DataFrame(columns=PROVIDER_COLUMNS)
+    return ExplorerResult(frame, res, _latest(con, "gpu_rental_source_daily", "day", where))
 
 
 OFFER_COLUMNS = [
@@ -419,6 +555,8 @@ def current_offers(con: duckdb.DuckDBPyConnection, f: ExplorerFilters) -> Explor
 
 # --- Hardware ------------------------------------------------------------------------------
 
+MSRP_COLUMNS = ("msrp_usd", "share_of_msrp")
+
 HARDWARE_COLUMNS = [
     "period",
     "gpu_model",
@@ -427,6 +565,7 @@ HARDWARE_COLUMNS = [
     "listings",
     "msrp_usd",
     "share_of_msrp",
+    *_BUCKET_COLUMNS,
 ]
 
 
@@ -440,16 +579,18 @@ def hardware_prices(
     where.one_of("source", f.sources)
     where.days("observed_at", f)
     start, end = _span(con, "gpu_hardware_prices", "observed_at", where, f)
-    res = resolution_for(start, end)
-    frame = con.execute(
-        f"""
-        SELECT date_trunc(?, observed_at) AS period, gpu_model, condition,
-          median(price_usd) AS median_price_usd, count(*) AS listings
-        FROM gpu_hardware_prices {where.sql()}
-        GROUP BY ALL ORDER BY gpu_model, condition, period
-        """,
-        [res, *where.params],
-    ).df()
+    res = effective_resolution(f.resolution, start, end)
+    sql, params = _bucketed(
+        f"""SELECT CAST(observed_at AS DATE) AS day, gpu_model, condition, price_usd
+        FROM gpu_hardware_prices {where.sql()}""",
+        ["gpu_model", "condition"],
+        "median(price_usd) AS median_price_usd, count(*) AS listings",
+        res,
+        (start, end),
+    )
+    frame = con.execute(sql, [*where.params, *params]).df()
+    if frame.empty:
+        frame = pd.DataFrame(columns=[c for c in HARDWARE_COLUMNS if c not in MSRP_COLUMNS])
     # A per-row ratio on the small aggregated frame: MSRP lives in a reference CSV, not the store.
     frame["msrp_usd"] = frame["gpu_model"].map(lambda m: msrp_usd.get(m)).astype("float64")
     frame["share_of_msrp"] = frame["median_price_usd"] / frame["msrp_usd"]
@@ -460,7 +601,16 @@ def hardware_prices(
 
 # --- Energy --------------------------------------------------------------------------------
 
-ENERGY_COLUMNS = ["period", "region", "sector", "source", "price_usd_per_kwh", "periods"]
+ENERGY_COLUMNS = [
+    "period",
+    "region",
+    "sector",
+    "source",
+    "price_usd_per_kwh",
+    "periods",
+    *_BUCKET_COLUMNS,
+]
+WHOLESALE_SECTORS = ("wholesale",)
 
 
 def energy_prices(con: duckdb.DuckDBPyConnection, f: ExplorerFilters) -> ExplorerResult:
@@ -470,19 +620,20 @@ def energy_prices(con: duckdb.DuckDBPyConnection, f: ExplorerFilters) -> Explore
     where.one_of("source", f.sources)
     where.days("period_start", f, is_date=True)
     start, end = _span(con, "energy_prices", "period_start", where, f)
-    res = resolution_for(start, end)
-    frame = con.execute(
-        f"""
-        SELECT date_trunc(?, period_start) AS period, region, sector, source,
-          avg(price_usd_per_kwh) AS price_usd_per_kwh, count(*) AS periods
-        FROM energy_prices {where.sql()}
-        GROUP BY ALL ORDER BY region, sector, source, period
-        """,
-        [res, *where.params],
-    ).df()
-    return ExplorerResult(
-        frame[ENERGY_COLUMNS], res, _latest(con, "energy_prices", "period_start", where)
+    res = effective_resolution(f.resolution, start, end)
+    # Each row says its own period (month | day | hour): that is its frequency.
+    sql, params = _bucketed(
+        f"""SELECT period_start AS day, region, sector, source, period AS stored_period,
+          price_usd_per_kwh FROM energy_prices {where.sql()}""",
+        ["region", "sector", "source"],
+        "avg(price_usd_per_kwh) AS price_usd_per_kwh, count(*) AS periods",
+        res,
+        (start, end),
+        native_row="CASE b.stored_period WHEN 'month' THEN 'month' ELSE 'day' END",
     )
+    frame = con.execute(sql, [*where.params, *params]).df()
+    frame = frame[ENERGY_COLUMNS] if not frame.empty else pd.DataFrame(columns=ENERGY_COLUMNS)
+    return ExplorerResult(frame, res, _latest(con, "energy_prices", "period_start", where))
 
 
 CARBON_COLUMNS = ["year", "region", "region_name", "source", "carbon_g_per_kwh"]
