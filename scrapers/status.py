@@ -1,15 +1,67 @@
-"""Per-source health read from the store: last success, rows, staleness, last error."""
+"""Per-source health read from the store: last success, data age, rows, staleness, last error.
+
+Two ages per source: the **fetch age** (since the last successful refresh) and the **data
+age** (since the newest observation the source's rows describe). A source is stale when either
+is past what its cadence allows, or its last run failed: a refresh that succeeds every hour
+but only ever re-reads a year-old article is not fresh.
+"""
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import duckdb
 
+from scrapers.errors import ConfigError
 from scrapers.schema import DATA_TABLES
 from scrapers.sources import get_source, source_ids
 from scrapers.store import utcnow
+
+NOW_ENV = "RIGSHIFT_NOW"
+
+# The time column each table's rows describe (grid carbon: a calendar year, read as its end).
+OBSERVED_COLUMN = {
+    "coin_network": "observed_at",
+    "gpu_rental_offers": "observed_at",
+    "gpu_hardware_prices": "observed_at",
+    "energy_prices": "CAST(period_start AS TIMESTAMP)",
+    "grid_carbon": "make_timestamp(year, 12, 31, 0, 0, 0)",
+    "btc_hashprice": "observed_at",
+}
+
+# How far behind the fetch the newest observation may lag where the upstream publishes late
+# (data age is measured from a period's start, so a monthly series also spends its month):
+# EIA's monthly retail prices appear about two months after the month; Ember's within weeks;
+# OWID's carbon intensity once a year for the year before; Tom's Hardware reprices monthly.
+PUBLICATION_LAG = {
+    "eia": timedelta(days=100),
+    "ember": timedelta(days=70),
+    "carbon": timedelta(days=730),
+    "tomshardware": timedelta(days=31),
+}
+
+
+def now() -> datetime:
+    """The wall clock as naive UTC; ``RIGSHIFT_NOW`` (an ISO time) pins it for tests and demos."""
+    pinned = os.environ.get(NOW_ENV, "").strip()
+    if not pinned:
+        return utcnow()
+    try:
+        return datetime.fromisoformat(pinned).replace(tzinfo=None)
+    except ValueError:
+        raise ConfigError(
+            f"{NOW_ENV}={pinned!r} is not an ISO time such as 2026-12-01T21:00"
+        ) from None
+
+
+wall_clock = now  # the parameter of source_statuses shadows the name now
+
+
+def allowed_data_age(source: str, expected_interval: timedelta) -> timedelta:
+    """The oldest the newest observation may be before ``source`` counts as stale."""
+    return expected_interval + PUBLICATION_LAG.get(source, timedelta(0))
 
 
 @dataclass
@@ -24,10 +76,14 @@ class SourceStatus:
     last_status: str | None
     last_error: str | None
     rows: int
-    age_hours: float | None
+    age_hours: float | None  # since the last success (fetch age)
     expected_interval_hours: float
     staleness: str  # fresh | stale | never
     unknown_gpu_names: list[str] = field(default_factory=list)
+    newest_observed_at: datetime | None = None
+    data_age_hours: float | None = None
+    allowed_data_age_hours: float | None = None
+    stale_reason: str = ""
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready dict."""
@@ -38,15 +94,19 @@ def source_statuses(
     con: duckdb.DuckDBPyConnection, now: datetime | None = None
 ) -> list[SourceStatus]:
     """Status of every registered source (and any other source found in the data)."""
-    now = now or utcnow()
+    now = now or wall_clock()
     counts: dict[str, int] = {}
+    newest: dict[str, datetime] = {}
     # A store written before a table was added lacks it; a read-only reader cannot add it.
     present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     for table in (t for t in DATA_TABLES if t.name in present):
-        for source, n in con.execute(
-            f"SELECT source, count(*) FROM {table.name} GROUP BY 1"
+        observed = OBSERVED_COLUMN.get(table.name, "NULL")
+        for source, n, latest in con.execute(
+            f"SELECT source, count(*), max({observed}) FROM {table.name} GROUP BY 1"
         ).fetchall():
             counts[source] = counts.get(source, 0) + int(n)
+            if latest is not None and (source not in newest or latest > newest[source]):
+                newest[source] = latest
     runs = {
         row[0]: row[1:]
         for row in con.execute(
@@ -69,12 +129,20 @@ def source_statuses(
         )
         expected_h = src.expected_interval.total_seconds() / 3600
         age_h = (now - last_success).total_seconds() / 3600 if last_success else None
+        latest = newest.get(sid)
+        data_age_h = (now - latest).total_seconds() / 3600 if latest else None
+        allowed_h = allowed_data_age(sid, src.expected_interval).total_seconds() / 3600
+        reason = ""
         if age_h is None:
             staleness = "never"
-        elif age_h > expected_h or last_status == "failed":
-            staleness = "stale"
         else:
-            staleness = "fresh"
+            if last_status == "failed":
+                reason = "last run failed"
+            elif age_h > expected_h:
+                reason = "refresh overdue"
+            elif data_age_h is not None and data_age_h > allowed_h:
+                reason = "newest data too old"
+            staleness = "stale" if reason else "fresh"
         out.append(
             SourceStatus(
                 source=sid,
@@ -89,6 +157,10 @@ def source_statuses(
                 expected_interval_hours=expected_h,
                 staleness=staleness,
                 unknown_gpu_names=list(unknown or []),
+                newest_observed_at=latest,
+                data_age_hours=round(data_age_h, 2) if data_age_h is not None else None,
+                allowed_data_age_hours=allowed_h,
+                stale_reason=reason,
             )
         )
     return out

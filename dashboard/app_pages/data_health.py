@@ -21,6 +21,24 @@ def _sources(ctx: frame.Frame) -> None:
     statuses = data.source_statuses(ctx.path, ctx.version)
     failed_last = set(data.last_refresh_failures(ctx.path, ctx.version))
     table = charts.freshness_frame(statuses)
+    # Fetch time says when we last asked; the newest observation says how old the data is.
+    by_source = {s.source: s for s in statuses}
+    table.insert(
+        table.columns.get_loc("age") + 1,
+        "newest data (UTC)",
+        table["source"].map(lambda s: by_source[s].newest_observed_at),
+    )
+    table.insert(
+        table.columns.get_loc("newest data (UTC)") + 1,
+        "data age",
+        table["source"].map(lambda s: charts.format_age(by_source[s].data_age_hours)),
+    )
+    table.insert(
+        table.columns.get_loc("state") + 1,
+        "why stale",
+        table["source"].map(lambda s: by_source[s].stale_reason),
+    )
+    table = table.rename(columns={"age": "fetch age"})
     failed_any = table.loc[table["last status"] == "failed", "source"].tolist()
     for source in sorted(failed_last | set(failed_any)):
         row = table.loc[table["source"] == source]
@@ -44,14 +62,18 @@ def _sources(ctx: frame.Frame) -> None:
         height=_height(len(shown)),
         column_config={
             "last success (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+            "newest data (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
             "expected every (h)": st.column_config.NumberColumn(format="%.0f h"),
             "rows": st.column_config.NumberColumn(format="localized"),
         },
     )
     st.caption(
-        "Stale = last success older than the source's expected refresh interval, or the last "
-        "run failed. Unknown GPU names are upstream names not mapped to a canonical model "
-        "(their rows are kept with gpu_model NULL and left out of the rental index)."
+        "Fetch age = time since the last successful refresh; data age = time since the newest "
+        "observation the source's rows describe. Stale = the last run failed, the last success "
+        "is older than the source's expected refresh interval, or the newest data is older "
+        "than that interval plus the upstream's publication lag. Unknown GPU names are "
+        "upstream names not mapped to a canonical model (their rows are "
+        "kept with gpu_model NULL and left out of the rental index)."
     )
     unknown = sorted({n for s in statuses for n in (s.unknown_gpu_names or [])})
     if unknown:

@@ -125,13 +125,20 @@ def pivot_simulation(
     return simulate_pivot(result, margin_history(path, version, spec, a), n_paths, seed)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
 def source_statuses(path: str, version: Version) -> list[Any]:
-    """Per-source health (scrapers.status.SourceStatus)."""
+    """Per-source health (scrapers.status.SourceStatus), ages as of the current minute."""
+    from scrapers.status import now
+
+    # The minute is part of the cache key: ages advance even when the store does not change.
+    return _source_statuses(path, version, now().replace(second=0, microsecond=0))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _source_statuses(path: str, version: Version, minute: Any) -> list[Any]:
     from scrapers.status import source_statuses as statuses
 
     with read_connection(path) as con:
-        return statuses(con)
+        return statuses(con, now=minute)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
