@@ -9,6 +9,10 @@ Distinctions that matter for price: H100 SXM / PCIe / NVL; A100 40 GB / 80 GB an
 PCIe; ``RTX A4000`` (Ampere) is not ``RTX 4000 Ada``; Ti and SUPER are separate models;
 consumer cards sold in two memory sizes get a suffix for the non-original one (``RTX 3080
 12GB``, ``RTX 4060 Ti 16GB``); laptop chips are not their desktop namesakes (``None``).
+
+Ids are never invented: the rules only *propose* an id from a name's shape, and a proposal
+that is not in :data:`KNOWN_MODELS` (the GPUs that exist) is ``None``, so "RTX 9999 Ultra"
+is reported as unknown instead of being stored as a model "RTX 9999".
 """
 
 from __future__ import annotations
@@ -89,13 +93,59 @@ _MEMORY_VARIANTS: dict[str, dict[int, str]] = {
 }
 
 
+def _family(prefix: str, names: str) -> frozenset[str]:
+    return frozenset(f"{prefix} {n}" for n in names.split(","))
+
+
+# Every model id the rules may return. Add a GPU here when it launches; until then its
+# listings are kept with gpu_model NULL and reported as unknown names.
+KNOWN_MODELS: frozenset[str] = (
+    _family(
+        "GTX",
+        "750,750 Ti,950,960,970,980,980 Ti,1050,1050 Ti,1060,1060 3GB,1070,1070 Ti,1080,"
+        "1080 Ti,1630,1650,1650 SUPER,1660,1660 SUPER,1660 Ti",
+    )
+    | _family(
+        "RTX",
+        "2060,2060 12GB,2060 SUPER,2070,2070 SUPER,2080,2080 SUPER,2080 Ti,"
+        "3050,3060,3060 8GB,3060 Ti,3070,3070 Ti,3080,3080 12GB,3080 Ti,3090,3090 Ti,"
+        "4060,4060 Ti,4060 Ti 16GB,4070,4070 SUPER,4070 Ti,4070 Ti SUPER,4080,4080 SUPER,4090,"
+        "5050,5060,5060 Ti,5060 Ti 16GB,5070,5070 Ti,5080,5090,"
+        "A2000,A4000,A4500,A5000,A5500,A6000,"
+        "2000 Ada,4000 Ada,4500 Ada,5000 Ada,6000 Ada,"
+        "PRO 4000,PRO 4500,PRO 5000,PRO 6000",
+    )
+    | _family("Quadro RTX", "4000,5000,6000,8000")
+    | _family("Titan", "X,Xp,V,RTX")
+    | _family("CMP", "30HX,40HX,50HX,70HX,90HX,170HX")
+    | _family(
+        "RX",
+        "470,480,550,560,570,580,590,5500 XT,5500 XT 8GB,5600 XT,5700,5700 XT,"
+        "6400,6500 XT,6600,6600 XT,6650 XT,6700,6700 XT,6750 XT,6800,6800 XT,6900 XT,6950 XT,"
+        "7600,7600 XT,7700 XT,7800 XT,7900 GRE,7900 XT,7900 XTX,9060 XT,9060 XT 16GB,9070,"
+        "9070 XT",
+    )
+    | _family("Arc", "A310,A380,A580,A750,A770,A770 8GB,B570,B580")
+    | frozenset(model for _, model in _DATACENTRE)
+    | frozenset(_LAMBDA_IDS.values())
+    | _family("A100", "40GB SXM,40GB PCIe,80GB SXM,80GB PCIe")
+    | _family("V100", "16GB,32GB")
+)
+
+
 @lru_cache(maxsize=4096)  # a snapshot repeats a few dozen names thousands of times
 def canonical_gpu(name: str | None, memory_gb: float | None = None) -> str | None:
     """Canonical model id for an upstream GPU name, or ``None`` when it is not recognised.
 
     ``memory_gb`` disambiguates names that omit it (vast.ai ``A100 PCIE`` comes in 40 and
-    80 GB versions).
+    80 GB versions). Only ids in :data:`KNOWN_MODELS` are returned.
     """
+    model = _propose(name, memory_gb)
+    return model if model in KNOWN_MODELS else None
+
+
+def _propose(name: str | None, memory_gb: float | None) -> str | None:
+    """The id a name's shape suggests, known or not (``canonical_gpu`` checks it)."""
     if not name or not name.strip():
         return None
     upper = name.strip().upper()

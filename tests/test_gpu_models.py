@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+
 import pytest
 
-from scrapers.gpu_models import canonical_gpu
+from scrapers.config import Settings
+from scrapers.gpu_models import KNOWN_MODELS, canonical_gpu
+from scrapers.http import Response
+from scrapers.refresh import unknown_gpu_names
+from scrapers.sources.base import Batch, Context
+from scrapers.sources.runpod import GRAPHQL_URL, RunPod
 from scrapers.units import mb_to_gb
+from tests.conftest import sample
 
 
 @pytest.mark.parametrize(
@@ -260,3 +269,41 @@ def test_laptop_chip_is_not_the_desktop_card() -> None:
 @pytest.mark.parametrize("name", [None, "", "   ", "unknown", "Matrox G200", "gpu_1x_zz9000"])
 def test_unknown_names_are_none(name: str | None) -> None:
     assert canonical_gpu(name) is None
+
+
+INVENTED = ["RTX 9999 Ultra", "NVIDIA GeForce GTX 1190", "AMD Radeon RX 8950 XTX", "H900 SXM"]
+
+
+@pytest.mark.parametrize("name", INVENTED)
+def test_invented_names_get_no_canonical_id(name: str) -> None:
+    assert canonical_gpu(name) is None
+
+
+def test_every_id_the_rules_return_is_a_known_model() -> None:
+    assert canonical_gpu("RTX 4090") in KNOWN_MODELS
+    assert "RTX 9999" not in KNOWN_MODELS
+
+
+def _runpod_rows_with(names: list[str]) -> Batch:
+    """The RunPod sample parsed with its first GPU types renamed to ``names``."""
+    body = json.loads(sample("runpod", "gpu_types.json"))
+    for gpu, name in zip(body["data"]["gpuTypes"], names, strict=False):
+        gpu["id"] = gpu["displayName"] = name
+    source = RunPod()
+    ctx = Context(settings=Settings(), now=datetime(2025, 11, 3, 14, tzinfo=UTC))
+    query = source.queries(ctx)[0]
+    response = Response(GRAPHQL_URL, 200, json.dumps(body).encode(), "application/json", ctx.now)
+    return source.parse(query, response, ctx)
+
+
+def test_invented_names_are_stored_with_null_id_and_reported_unknown() -> None:
+    batch = _runpod_rows_with(INVENTED[:3])
+    rows = [r for r in batch["gpu_rental_offers"] if r["gpu_name_raw"] in INVENTED]
+    assert rows and all(r["gpu_model"] is None for r in rows)
+    assert set(INVENTED[:3]) <= set(unknown_gpu_names(batch))
+
+
+def test_known_names_beside_invented_ones_still_map() -> None:
+    batch = _runpod_rows_with(["RTX 9999 Ultra"])
+    models = {r["gpu_model"] for r in batch["gpu_rental_offers"]}
+    assert {"H100 PCIe", None} <= models
