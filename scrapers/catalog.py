@@ -25,7 +25,12 @@ this file and the code equal.
 
 FOOTER = """
 - *min interval*: a refresh skips the source if it succeeded more recently (`--force`).
-- *stale after*: Data health and `rigshift status` flag the source stale past this age.
+- *stale after*: Data health and `rigshift status` flag the source stale when its last
+  success is older than this, or its newest observation is older than this plus the
+  upstream's publication lag (`scrapers/status.py`).
+- *key*: `optional` = sent when configured. WhatToMine's token (`RIGSHIFT_WHATTOMINE_API_KEY`)
+  goes as `Authorization: Token …`; its answers carry `X-RateLimit-Limit/-Used/-Remaining`
+  and a spent monthly quota answers 429, which fails the run at once (no retries).
 - *pacing*: least time between requests to the host; the global floor (2 s by default) and a
   robots.txt crawl-delay apply when larger.
 - Base URLs and keys: `RIGSHIFT_<ID>_BASE_URL` and `RIGSHIFT_<ID>_API_KEY` (README)."""
@@ -46,11 +51,15 @@ def markdown() -> str:
         doc = inspect.getmodule(type(source)).__doc__ or ""  # type: ignore[union-attr]
         what = doc.strip().splitlines()[0].rstrip(".") if doc.strip() else source.title
         ctx = Context(Settings(api_keys={sid: "KEY"}), datetime(2026, 1, 1, tzinfo=UTC))
+        keyless = Context(Settings(), ctx.now)
         hosts = sorted({urlsplit(q.url).netloc for q in source.queries(ctx)})
+        key = "yes" if source.requires_key else "no"
+        if not source.requires_key and source.queries(ctx) != source.queries(keyless):
+            key = "optional"  # sent when configured (higher limits, quota accounting)
         pacing = getattr(source, "request_interval_s", 0.0)
         rows.append(
             f"| `{sid}` | {source.kind} | {what} | {', '.join(f'`{h}`' for h in hosts)} | "
-            f"{'yes' if source.requires_key else 'no'} | {_span(source.min_interval)} | "
+            f"{key} | {_span(source.min_interval)} | "
             f"{_span(source.expected_interval)} | {f'{pacing:g} s' if pacing else 'floor'} |"
         )
     return "\n".join(rows) + "\n" + FOOTER + "\n"

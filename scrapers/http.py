@@ -231,6 +231,14 @@ class PoliteSession:
             with self._session.request(
                 method, url, timeout=timeout, stream=True, allow_redirects=True, **kwargs
             ) as resp:
+                if resp.status_code == 429 and resp.headers.get("X-RateLimit-Remaining") == "0":
+                    # A spent monthly quota (WhatToMine's token API) does not come back on retry.
+                    used = resp.headers.get("X-RateLimit-Used", "?")
+                    limit = resp.headers.get("X-RateLimit-Limit", "?")
+                    raise HTTPStatusError(
+                        f"HTTP 429 from {_short(resp.url)}: monthly quota used ({used} of {limit})",
+                        429,
+                    )
                 if resp.status_code in RETRY_STATUSES:
                     raise _Retryable(
                         HTTPStatusError(

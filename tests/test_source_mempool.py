@@ -207,3 +207,48 @@ def test_refresh_writes_daily_and_snapshot_rows(server, settings):
         ).fetchall()
     assert days == 20
     assert snapshot_time == pytest.approx(592.452)
+
+
+def test_retarget_points_with_timestamp_instead_of_time_are_read():
+    doc = {
+        "hashrates": [{"timestamp": T0 + DAY, "avgHashrate": 1e21}],
+        "difficulty": [
+            {"timestamp": T0 - DAY, "difficulty": 150e12},
+            {"timestamp": T0 + DAY // 2, "difficulty": 155e12},
+        ],
+        "currentDifficulty": 999e12,
+    }
+    [row] = parse(HASHRATE_1M, doc)
+    assert row["difficulty"] == 155e12  # the retarget, never the current difficulty
+
+
+def test_retarget_points_without_a_time_field_fail_loudly():
+    doc = {
+        "hashrates": [{"timestamp": T0, "avgHashrate": 1e21}],
+        "difficulty": [{"when": T0 - DAY, "difficulty": 150e12}],
+        "currentDifficulty": 999e12,
+    }
+    with pytest.raises(ParseError, match="no 'time' or 'timestamp' field") as err:
+        parse(HASHRATE_1M, doc)
+    assert "\n" not in str(err.value)
+
+
+def test_retarget_points_with_a_renamed_difficulty_fail_loudly():
+    doc = {
+        "hashrates": [{"timestamp": T0, "avgHashrate": 1e21}],
+        "difficulty": [{"time": T0 - DAY, "diff": 150e12}],
+    }
+    with pytest.raises(ParseError, match="no 'difficulty' field"):
+        parse(HASHRATE_1M, doc)
+
+
+def test_a_missing_difficulty_list_fails_instead_of_using_the_current_value():
+    doc = {"hashrates": [{"timestamp": T0, "avgHashrate": 1e21}], "currentDifficulty": 999e12}
+    with pytest.raises(ParseError, match="missing field 'difficulty'"):
+        parse(HASHRATE_1M, doc)
+
+
+def test_hashrate_points_with_a_renamed_field_fail_loudly():
+    doc = {"hashrates": [{"time": T0, "avgHashrate": 1e21}], "difficulty": []}
+    with pytest.raises(ParseError, match="no 'timestamp' field"):
+        parse(HASHRATE_1M, doc)

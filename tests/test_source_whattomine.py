@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
-from conftest import fixture, sample
+from conftest import Reply, fixture, sample
 
 from scrapers.config import Settings
 from scrapers.errors import ParseError
@@ -110,3 +111,63 @@ def test_refresh_writes_coins_to_the_store(server, settings):
         ).fetchall()
     assert [c for c, _ in found] == ["BTC", "ERG", "ETC", "FLUX", "KAS", "RVN", "XMR"]
     assert dict(found)["BTC"] == pytest.approx(91234.5)
+
+
+QUOTA = {"X-RateLimit-Limit": "10000", "X-RateLimit-Used": "150", "X-RateLimit-Remaining": "9850"}
+
+
+def test_query_sends_the_token_when_configured():
+    ctx = Context(settings=Settings(api_keys={"whattomine": "wtm-token"}), now=NOW)
+    assert [q.headers for q in WhatToMine().queries(ctx)] == [
+        {"Authorization": "Token wtm-token"}
+    ] * 2
+
+
+def test_query_is_keyless_without_a_token():
+    assert [q.headers for q in WhatToMine().queries(CTX)] == [None, None]
+
+
+def _token_settings(settings):
+    return replace(settings, api_keys={"whattomine": "wtm-token"})
+
+
+def test_token_refresh_reads_answers_with_quota_headers(server, settings):
+    seen: list[str | None] = []
+
+    def answer(body: bytes):
+        def handler(request):
+            seen.append(request.headers.get("Authorization"))
+            return Reply(body, headers=QUOTA)
+
+        return handler
+
+    server.route("/coins.json", answer(sample("whattomine", "coins.json")))
+    server.route("/asic.json", answer(sample("whattomine", "asic.json")))
+    [result] = refresh(_token_settings(settings), ["whattomine"], now=NOW)
+    assert result.status == "ok", result.error
+    assert seen == ["Token wtm-token", "Token wtm-token"]
+
+
+def test_spent_quota_429_fails_at_once_with_a_one_line_error(server, settings):
+    spent = {**QUOTA, "X-RateLimit-Used": "10000", "X-RateLimit-Remaining": "0"}
+    server.route("/coins.json", Reply(b'{"error": "quota"}', 429, headers=spent))
+    server.route("/asic.json", sample("whattomine", "asic.json"))
+    [result] = refresh(_token_settings(settings), ["whattomine"], now=NOW)
+    assert result.status == "failed"
+    assert "monthly quota used (10000 of 10000)" in result.error
+    assert "\n" not in result.error
+    assert server.hits("/coins.json") == 1  # no retries against a spent quota
+
+
+def test_a_429_with_quota_left_is_retried(server, settings):
+    server.route(
+        "/coins.json",
+        [
+            Reply(b"slow down", 429, headers={**QUOTA, "Retry-After": "0"}),
+            Reply(sample("whattomine", "coins.json"), headers=QUOTA),
+        ],
+    )
+    server.route("/asic.json", Reply(sample("whattomine", "asic.json"), headers=QUOTA))
+    [result] = refresh(_token_settings(settings), ["whattomine"], now=NOW)
+    assert result.status == "ok", result.error
+    assert server.hits("/coins.json") == 2

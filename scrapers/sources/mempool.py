@@ -15,6 +15,13 @@ today, a refresh writes a provisional row for today from ``currentHashrate`` and
 ``currentDifficulty``; mempool's daily average replaces it later under the same key.
 Days before the first retarget in the window are left out rather than written without a
 difficulty, because an upsert would otherwise blank what a backfill stored for them.
+
+No silent fill-ins: a retarget point's time is read under each name mempool is known to use
+(``time`` as documented, ``timestamp`` as in answers recorded since, the same name the
+``hashrates`` points use); a point with none of them, or without ``difficulty``, or a
+hashrate point without ``timestamp``/``avgHashrate``, fails the parse with a one-line error
+naming the field, instead of reading as "no retargets" and stamping today's difficulty on
+every day. A present key with a null value is a gap upstream and is skipped.
 """
 
 from __future__ import annotations
@@ -64,16 +71,33 @@ def ms_to_seconds(value: Any) -> float | None:
     return number / 1000.0 if number > 10_000 else number
 
 
+# Every name a retarget point's time has been seen under, documented name first.
+RETARGET_TIME_KEYS = ("time", "timestamp")
+
+
+def _field(point: dict[str, Any], names: tuple[str, ...], where: str) -> Any:
+    """The value under the first of ``names`` present; a loud error when none is."""
+    for name in names:
+        if name in point:
+            return point[name]
+    keys = ", ".join(sorted(map(str, point))[:8]) or "none"
+    raise ParseError(
+        f"{where}: a point has no {' or '.join(repr(n) for n in names)} field "
+        f"(its fields: {keys}): layout changed?"
+    )
+
+
 def difficulty_steps(points: Any) -> list[tuple[datetime, float]]:
-    """Retarget points as (time, difficulty), sorted, junk skipped."""
+    """Retarget points as (time, difficulty), sorted; null values skipped, renamed keys fail."""
+    where = "mempool hashrate answer 'difficulty'"
     if not isinstance(points, list):
-        return []
+        raise ParseError(f"{where} is not a list: layout changed?")
     steps = []
     for point in points:
         if not isinstance(point, dict):
             continue
-        when = from_unix(point.get("time"))
-        value = to_float(point.get("difficulty"))
+        when = from_unix(_field(point, RETARGET_TIME_KEYS, where))
+        value = to_float(_field(point, ("difficulty",), where))
         if when is not None and value is not None and value > 0:
             steps.append((when, value))
     return sorted(steps)
@@ -83,12 +107,13 @@ def daily_hashrates(points: Any) -> dict[date, float]:
     """Daily average hashrate (H/s) by UTC day."""
     if not isinstance(points, list):
         raise ParseError("mempool hashrate answer: 'hashrates' is not a list: layout changed?")
+    where = "mempool hashrate answer 'hashrates'"
     days: dict[date, float] = {}
     for point in points:
         if not isinstance(point, dict):
             continue
-        when = from_unix(point.get("timestamp"))
-        value = to_float(point.get("avgHashrate"))
+        when = from_unix(_field(point, ("timestamp",), where))
+        value = to_float(_field(point, ("avgHashrate",), where))
         if when is not None and value is not None and value > 0:
             days[when.date()] = value
     return days
@@ -104,7 +129,7 @@ def parse_hashrate(doc: Any, ctx: Context) -> list[Row]:
     """Daily rows: average hashrate with the difficulty in effect at the day's end."""
     where = "mempool hashrate answer"
     hashrates = daily_hashrates(require(doc, "hashrates", where))
-    steps = difficulty_steps(doc.get("difficulty"))
+    steps = difficulty_steps(require(doc, "difficulty", where))
     current_difficulty = to_float(doc.get("currentDifficulty"))
     if not steps and current_difficulty:
         # No retarget inside the window: the current difficulty held throughout it.

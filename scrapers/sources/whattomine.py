@@ -12,6 +12,15 @@ Both answers are ``{"coins": {"<display name>": {...}}}``. Quirks handled here:
 
 Alt prices stay in BTC (``price_usd`` NULL): this source has no BTC/USD rate for the GPU
 list, and the engine converts with the BTC price from the ``asic`` row.
+
+Access: WhatToMine's API is now token-based with a monthly quota (whattomine.com/api-docs):
+``Authorization: Token <token>``, every answer carries ``X-RateLimit-Limit``, ``-Used`` and
+``-Remaining``, and a spent quota answers 429. With ``RIGSHIFT_WHATTOMINE_API_KEY`` set the
+requests carry the token; without it they go keyless, as the JSON lists still answer. The
+token endpoints (``/api/v1/calculate``) return profitability for a given hashrate, not the
+network state (difficulty, nethash, block time, reward) the engine needs, so both paths read
+the same lists. The polite session does not retry a 429 whose ``X-RateLimit-Remaining`` is 0:
+the run fails at once with the quota in its one-line error.
 """
 
 from __future__ import annotations
@@ -99,8 +108,13 @@ class WhatToMine(Source):
     request_interval_s = 60.0  # at most one request per minute (per URL; we pace the host)
 
     def queries(self, ctx: Context) -> list[Query]:
-        """The GPU coin list and the ASIC list (for Bitcoin)."""
-        return [Query(url=COINS_URL, label="coins"), Query(url=ASIC_URL, label="asic")]
+        """The GPU coin list and the ASIC list (for Bitcoin), with the token when configured."""
+        token = ctx.settings.api_key(self.id)
+        headers = {"Authorization": f"Token {token}"} if token else None
+        return [
+            Query(url=COINS_URL, label="coins", headers=headers),
+            Query(url=ASIC_URL, label="asic", headers=headers),
+        ]
 
     def parse(self, query: Query, response: Response, ctx: Context) -> Batch:
         """Coins to rows; from ``asic.json`` only the BTC row is kept."""
