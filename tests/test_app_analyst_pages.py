@@ -24,7 +24,7 @@ def _app(monkeypatch: pytest.MonkeyPatch, db: Path, page: str) -> AppTest:
 
 
 def _tab(at: AppTest, name: str) -> AppTest:
-    at.session_state["mx_tab"] = name
+    at.session_state["mx_view"] = name
     return at.run()
 
 
@@ -92,18 +92,31 @@ def test_market_long_range_says_it_is_bucketed(
     monkeypatch: pytest.MonkeyPatch, demo_db: Path
 ) -> None:
     at = _app(monkeypatch, demo_db, "market")  # the demo spans ~6 years: weekly buckets
-    assert "weekly means of daily values" in _text(at)
+    assert "Daily data as weekly aggregates." in _text(at)
 
 
-def test_market_future_dates_show_an_empty_state(
+def test_market_future_dates_are_clamped_to_the_data(
     monkeypatch: pytest.MonkeyPatch, demo_db: Path
 ) -> None:
+    # The date widget's bounds are the stored data's (issue 12): a later range is clamped.
     at = _app(monkeypatch, demo_db, "market")
-    at.date_input(key="mx_dates").set_value((date(2090, 1, 1), date(2091, 1, 1))).run()
+    widget = at.date_input(key="mx_dates")
+    first, last = widget.min, widget.max
+    at.session_state["mx_dates"] = (date(2090, 1, 1), date(2091, 1, 1))
     for tab in TABS:
         _tab(at, tab)
-        assert not at.exception
-        assert any("under the current filters" in i.value for i in at.info), tab
+        assert not at.exception, tab
+        assert all(first <= d <= last for d in at.date_input(key="mx_dates").value)
+
+
+def test_market_filters_with_no_match_show_an_empty_state(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path
+) -> None:
+    at = _tab(_app(monkeypatch, demo_db, "market"), "Energy")
+    at.multiselect(key="mx_regions").set_value([]).run()
+    at.multiselect(key="mx_sources").set_value(["vastai"]).run()
+    assert not at.exception
+    assert any("under the current filters" in i.value for i in at.info)
 
 
 def test_market_single_day_renders(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:

@@ -1,7 +1,9 @@
 """Market explorer: coin, rental, hardware and energy series under one set of filters.
 
 All filtering and time bucketing happens in DuckDB (engine.explorer); this page only picks
-filters, reads cached results and draws them. Tabs are lazy: only the open one queries.
+filters, reads cached results and draws them. Only the chosen view runs (a segmented control,
+not ``st.tabs``, which would run every tab's code on every rerun). The view, models, filters
+and time buckets live in the URL, so a Market view can be shared as a link.
 """
 
 from __future__ import annotations
@@ -13,29 +15,105 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from dashboard.engine import explorer as ex
 from dashboard.engine import explorer_charts as xc
 from dashboard.engine.explorer import ExplorerFilters, ExplorerResult, FilterOptions
 from dashboard.ui import explorer_data as xd
 from dashboard.ui import frame
 from dashboard.ui.widgets import data_footer
 from scrapers.errors import RigShiftError
+from scrapers.rental_index import MIN_OFFERS
 
-TABS = ["Coins", "Rental", "Hardware", "Energy"]
-EARLIEST = date(2009, 1, 1)  # the Bitcoin genesis block: nothing we chart is older
-LATEST = date(2100, 12, 31)  # future ranges are allowed: they show the empty state
+VIEWS = ["Coins", "Rental", "Hardware", "Energy"]
+TABS = VIEWS  # the old name, for callers that listed the tabs
 HOW_TO_LOAD = "run `rigshift refresh` (or `rigshift refresh --backfill` for history)"
+RESOLUTION_LABELS = {"auto": "Auto", "day": "Daily", "week": "Weekly", "month": "Monthly"}
+ENERGY_KINDS = ["Retail (by sector)", "Wholesale"]
+# URL parameter -> session key of the widget it sets; lists are comma-separated.
+URL_LISTS = {
+    "models": "mx_models",
+    "sources": "mx_sources",
+    "regions": "mx_regions",
+    "coins": "mx_coins",
+    "pricing": "mx_pricing",
+}
+URL_VALUES = {"view": "mx_view", "buckets": "mx_res", "energy": "mx_energy_kind"}
+
+
+def _from_url(opts: FilterOptions) -> None:
+    """On a session's first run, set the widgets from the URL (unknown values are dropped)."""
+    if st.session_state.get("mx_url_read"):
+        return
+    st.session_state["mx_url_read"] = True
+    params = st.query_params
+    choices = {
+        "mx_models": opts.gpu_models,
+        "mx_sources": opts.sources,
+        "mx_regions": opts.regions,
+        "mx_coins": opts.coins,
+        "mx_pricing": opts.pricing_types,
+    }
+    for param, key in URL_LISTS.items():
+        if param in params:
+            picked = [v for v in params[param].split(",") if v in choices[key]]
+            st.session_state[key] = picked
+    allowed = {"mx_view": VIEWS, "mx_res": list(RESOLUTION_LABELS), "mx_energy_kind": ENERGY_KINDS}
+    for param, key in URL_VALUES.items():
+        if params.get(param) in allowed[key]:
+            st.session_state[key] = params[param]
+    try:
+        start = date.fromisoformat(params["from"]) if "from" in params else None
+        end = date.fromisoformat(params["to"]) if "to" in params else None
+    except ValueError:
+        st.warning("Ignored a date in the link that is not YYYY-MM-DD.")
+        return
+    if start or end:
+        st.session_state["mx_dates"] = (start or opts.first_day, end or opts.last_day)
+
+
+def _to_url(f: ExplorerFilters, view: str) -> None:
+    """Write the current view and filters to the URL (only the keys this page owns)."""
+    wanted: dict[str, str] = {"view": view}
+    for param, key in URL_LISTS.items():
+        values = st.session_state.get(key) or []
+        if values:
+            wanted[param] = ",".join(values)
+    for param, key in URL_VALUES.items():
+        value = st.session_state.get(key)
+        if value and param != "view":
+            wanted[param] = str(value)
+    if f.start:
+        wanted["from"] = f.start.isoformat()
+    if f.end:
+        wanted["to"] = f.end.isoformat()
+    for param in [*URL_LISTS, *URL_VALUES, "from", "to"]:
+        if param in wanted:
+            if st.query_params.get(param) != wanted[param]:
+                st.query_params[param] = wanted[param]
+        elif param in st.query_params:
+            del st.query_params[param]
+
+
+def _clamp(day: date | None, first: date, last: date) -> date:
+    return min(max(day or first, first), last)
 
 
 def _date_range(opts: FilterOptions) -> tuple[date, date]:
     today = date.today()
     first, last = opts.first_day or today, opts.last_day or today
+    # The widget's bounds are the stored data's; a link or an old session outside them is
+    # clamped here, before the widget, so it never raises.
+    held = st.session_state.get("mx_dates")
+    if isinstance(held, tuple | list) and held:
+        st.session_state["mx_dates"] = tuple(_clamp(d, first, last) for d in held if d)
+    else:
+        st.session_state["mx_dates"] = (first, last)
     picked = st.date_input(
         "Date range (UTC)",
-        value=(first, last),
-        min_value=EARLIEST,
-        max_value=LATEST,
+        min_value=first,
+        max_value=last,
         key="mx_dates",
-        help=f"Stored data spans {first} to {last}. Long ranges are charted per week or month.",
+        help=f"Stored data spans {first} to {last}.",
     )
     days = [d for d in (picked if isinstance(picked, tuple | list) else (picked,)) if d]
     if not days:  # mid-selection in the browser: the whole stored span
@@ -52,9 +130,17 @@ def _pick(col: st.delta_generator.DeltaGenerator, label: str, options: tuple[str
 
 def _filters(opts: FilterOptions) -> ExplorerFilters:
     with st.container(border=True):
-        cols = st.columns([2.6, 2, 2, 2, 1.6])
+        cols = st.columns([2.6, 2, 2, 2, 1.6, 1.6])
         with cols[0]:
             start, end = _date_range(opts)
+        resolution = cols[5].selectbox(
+            "Time buckets",
+            list(RESOLUTION_LABELS),
+            format_func=RESOLUTION_LABELS.get,
+            key="mx_res",
+            help="Auto: daily, or weekly/monthly when a range would exceed 1,500 points. "
+            "A series is never shown finer than its own frequency (monthly stays monthly).",
+        )
         return ExplorerFilters(
             start=start,
             end=end,
@@ -62,6 +148,7 @@ def _filters(opts: FilterOptions) -> ExplorerFilters:
             sources=_pick(cols[2], "Sources", opts.sources, "mx_sources"),
             regions=_pick(cols[3], "Regions", opts.regions, "mx_regions"),
             coins=_pick(cols[4], "Coins", opts.coins, "mx_coins"),
+            resolution=resolution or "auto",
         )
 
 
@@ -100,11 +187,10 @@ def _chart(
 
 
 def _resolution_note(result: ExplorerResult) -> None:
-    if result.resolution in {"week", "month"}:
-        st.caption(
-            f"Long range: values are {result.resolution}ly means of daily values "
-            f"(≤ 1,500 points per series). Narrow the date range for daily detail."
-        )
+    """What each point is: the data's own frequency and its bucket (engine.explorer)."""
+    text = ex.frequency_caption(result)
+    if text:
+        st.caption(text)
 
 
 # --- Coins ---------------------------------------------------------------------------------
@@ -141,7 +227,15 @@ def _coins(ctx: frame.Frame, f: ExplorerFilters) -> None:
     with left:
         st.subheader("Price")
         shown = df[["period", "coin", "price_usd"]].dropna(subset=["price_usd"])
-        fig = xc.line_figure(shown, "price_usd", ["coin"], "Price (USD, log)", res, log_y=True)
+        fig = xc.line_figure(
+            shown,
+            "price_usd",
+            ["coin"],
+            "Price (USD, log)",
+            res,
+            log_y=True,
+            tickformat=xc.USD_WIDE,
+        )
         _chart(result, shown, fig, "coin prices (USD, or BTC price × BTC/USD)", "coin_price")
     with right:
         st.subheader("BTC hashprice")
@@ -151,7 +245,12 @@ def _coins(ctx: frame.Frame, f: ExplorerFilters) -> None:
             st.info("No BTC network data under these filters: add BTC to the Coins filter.")
         else:
             fig = xc.line_figure(
-                shown, "hashprice_usd_per_ph_day", ["coin"], "Hashprice (USD/PH/day)", res
+                shown,
+                "hashprice_usd_per_ph_day",
+                ["coin"],
+                "Hashprice (USD/PH/day)",
+                res,
+                tickformat="$,.2f",
             )
             _chart(result, shown, fig, "BTC network state and price", "btc_hashprice")
     st.subheader("Mining revenue per MH/s by algorithm")
@@ -168,6 +267,7 @@ def _coins(ctx: frame.Frame, f: ExplorerFilters) -> None:
         "Revenue (USD/(MH/s·day), log)",
         res,
         log_y=True,
+        tickformat=xc.USD_WIDE,
     )
     _chart(result, shown, fig, "coin network data and prices", "revenue_per_mhs")
     with st.expander("How this is computed"):
@@ -201,29 +301,43 @@ def _rental(ctx: frame.Frame, f: ExplorerFilters, opts: FilterOptions) -> None:
         _empty("rental index days", f, "widening the date range or clearing GPU models/pricing")
     else:
         _resolution_note(index)
+        shaky = int(index.frame["low_confidence_days"].sum())
+        if shaky:
+            st.warning(
+                f"{shaky:,} index days under these filters rest on fewer than {MIN_OFFERS} "
+                "available offers (low confidence): read those points as indications.",
+                icon=":material/warning:",
+            )
+        what = "of the chosen sources' offers" if f.sources else "of all sources' offers"
         _chart(
             index,
             index.frame,
             xc.band_figure(index.frame, index.resolution),
-            "gpu_rental_index (trimmed median of all sources' offers, p25–p75 band)",
+            f"gpu_rental_index (interquartile mean {what}, p25–p75 band; dotted: "
+            "source-mix-stable index, which the verdict uses)",
             "rental_index",
         )
+        _method()
+    _which_price(ctx, f, opts)
     st.subheader("Median offered rate per provider")
     medians = xd.provider_medians(ctx.path, ctx.version, f)
     if medians.empty:
         _empty("rental offers", f, "widening the date range or clearing GPU models/Sources")
     else:
+        _resolution_note(medians)
         _chart(
             medians,
             medians.frame,
             xc.line_figure(
                 medians.frame,
                 "median_usd_per_gpu_hour",
-                ["source", "gpu_model"],
+                ["source", "gpu_model", "pricing_type"],
                 "Median offer ($/GPU-hour)",
                 medians.resolution,
-            ).update_yaxes(tickprefix="$"),
-            "gpu_rental_offers (median per source)",
+                tickformat=xc.USD_PER_GPU_HOUR,
+                dash_by="pricing_type",
+            ),
+            "gpu_rental_source_daily (median of available offers per source and pricing type)",
             "provider_medians",
         )
     st.subheader("Current offers")
@@ -244,6 +358,81 @@ def _rental(ctx: frame.Frame, f: ExplorerFilters, opts: FilterOptions) -> None:
     )
 
 
+def _method() -> None:
+    with st.expander("How the index is computed"):
+        st.markdown(
+            "- **Available offers only**: an offer rented out or sold out at its latest "
+            "snapshot of the day is listed, not priced.\n"
+            "- **One observation per offer per day** (its latest snapshot), so a source polled "
+            "hourly does not outweigh one polled daily.\n"
+            "- **Index = interquartile mean**: the mean of the offers between the day's p25 "
+            "and p75. Each offer counts once, whatever its GPU count.\n"
+            f"- **Minimum sample**: a day with fewer than {MIN_OFFERS} available offers is "
+            "flagged low-confidence.\n"
+            "- **Stable index (dotted)**: chain-linked: it moves by the offer-weighted "
+            "geometric mean of each source's day-on-day change in median, so a source "
+            "joining or leaving does not move it. The verdict uses the on-demand stable index.\n"
+            "- The Sources and Pricing filters recompute the index from the chosen offers.\n"
+            "Full method: docs/rental-index.md."
+        )
+
+
+def _which_price(ctx: frame.Frame, f: ExplorerFilters, opts: FilterOptions) -> None:
+    """Every source x offering of one model side by side, their spread, and the verdict's."""
+    st.subheader("Which price?")
+    models = list(f.gpu_models or opts.gpu_models)
+    if not models:
+        st.info("No GPU model has rental offers yet.")
+        return
+    default = "RTX 4090" if "RTX 4090" in models else models[0]
+    if st.session_state.get("mx_wp_model") not in models:
+        st.session_state["mx_wp_model"] = default
+    model = st.selectbox("GPU model", models, key="mx_wp_model")
+    options = xd.price_options(ctx.path, ctx.version, model, f)
+    if options.empty:
+        _empty(f"{model} rental offers", f, "widening the date range or clearing Sources")
+        return
+    rate, day = xd.verdict_rate(ctx.path, ctx.version, model)
+    table = ex.which_price_table(options.frame, rate, day)
+    st.caption(
+        f"{model}: each source's tiers on their latest day (median of available offers, "
+        "$/GPU-hour), cheapest first. *Available share* = available ÷ listed offers. The "
+        "verdict uses the row marked *used by verdict*: the on-demand source-mix-stable index."
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "latest_day": st.column_config.DateColumn("latest day"),
+            "median_usd_per_gpu_hour": st.column_config.NumberColumn(
+                "median $/GPU-h", format="$%.3f"
+            ),
+            "available_share": st.column_config.NumberColumn("available share", format="%.0f%%"),
+            "used_by_verdict": st.column_config.CheckboxColumn("used by verdict"),
+        },
+        key="mx_wp_table",
+    )
+    data_footer(
+        "gpu_rental_offers (each offer once a day) and gpu_rental_index (stable)",
+        options.as_of,
+        table,
+        f"which_price_{model}",
+        key="dl_which_price",
+    )
+    spread = ex.price_spread(options.frame)
+    if len(spread) > 1:
+        fig = xc.line_figure(
+            spread.assign(series="dearest ÷ cheapest − 1").rename(columns={"day": "period"}),
+            "spread_pct",
+            ["series"],
+            "Spread between tiers (%)",
+            "day",
+            tickformat=".0f",
+        )
+        _chart(options, spread, fig, "gpu_rental_offers (daily medians per tier)", "price_spread")
+
+
 # --- Hardware ------------------------------------------------------------------------------
 
 
@@ -256,16 +445,20 @@ def _hardware(ctx: frame.Frame, f: ExplorerFilters) -> None:
     _resolution_note(result)
     df = result.frame
     st.subheader("New vs used prices")
+    log = st.toggle(
+        "Log scale", value=True, key="mx_hw_log", help="Consumer cards beside $30k datacentre parts"
+    )
     shown = df[["period", "gpu_model", "condition", "median_price_usd", "listings"]]
     fig = xc.line_figure(
         shown,
         "median_price_usd",
         ["gpu_model", "condition"],
-        "Price per card (USD)",
+        "Price per card (USD, log)" if log else "Price per card (USD)",
         result.resolution,
         dash_by="condition",
+        log_y=log,
+        tickformat=xc.USD_PER_CARD,
     )
-    fig.update_yaxes(tickprefix="$")
     _chart(result, shown, fig, "gpu_hardware_prices (median per model)", "hardware_prices")
     st.subheader("Resale value as a share of launch price")
     shown = df.loc[df["condition"] == "used"].dropna(subset=["share_of_msrp"])
@@ -294,20 +487,33 @@ def _hardware(ctx: frame.Frame, f: ExplorerFilters) -> None:
 
 def _energy(ctx: frame.Frame, f: ExplorerFilters) -> None:
     st.subheader("Electricity prices")
+    kind = st.segmented_control(
+        "Series", ENERGY_KINDS, default=ENERGY_KINDS[0], key="mx_energy_kind"
+    )
+    kind = kind or ENERGY_KINDS[0]
     result = xd.energy(ctx.path, ctx.version, f)
+    wholesale = kind == "Wholesale"
+    if not result.empty:
+        is_wholesale = result.frame["sector"].isin(ex.WHOLESALE_SECTORS)
+        result = replace(result, frame=result.frame[is_wholesale == wholesale])
     if result.empty:
-        _empty("electricity prices", f, "widening the date range or clearing Regions/Sources")
+        _empty(
+            f"{kind.lower()} electricity prices",
+            f,
+            "the other series, widening the date range or clearing Regions/Sources",
+        )
     else:
         _resolution_note(result)
         fig = xc.line_figure(
             result.frame,
             "price_usd_per_kwh",
             ["region", "sector", "source"],
-            "Electricity price (USD/kWh)",
+            "Wholesale day-ahead price (USD/kWh)" if wholesale else "Retail price (USD/kWh)",
             result.resolution,
+            tickformat=xc.USD_PER_KWH,
         )
-        fig.update_yaxes(tickprefix="$")
-        _chart(result, result.frame, fig, "energy_prices (EIA, Ember; USD/kWh)", "energy_prices")
+        what = "wholesale (ENTSO-E, Ember)" if wholesale else "retail by sector (EIA)"
+        _chart(result, result.frame, fig, f"energy_prices, {what}; USD/kWh", "energy_prices")
     st.subheader("Grid carbon intensity")
     carbon = xd.carbon(ctx.path, ctx.version, f)
     if carbon.empty:
@@ -330,24 +536,22 @@ def render() -> None:
     except RigShiftError as exc:
         st.error(exc.one_line())
         return
+    _from_url(opts)
     f = _filters(opts)
-    tabs = st.tabs(TABS, key="mx_tab", on_change="rerun")
+    view = st.segmented_control("View", VIEWS, default=VIEWS[0], key="mx_view") or VIEWS[0]
     sections = {
         "Coins": lambda: _coins(ctx, f),
         "Rental": lambda: _rental(ctx, f, opts),
         "Hardware": lambda: _hardware(ctx, f),
         "Energy": lambda: _energy(ctx, f),
     }
-    for name, tab in zip(TABS, tabs, strict=True):
-        if not tab.open:
-            continue
-        with tab:
-            try:
-                sections[name]()
-            except RigShiftError as exc:
-                st.error(exc.one_line())
-            except duckdb.Error as exc:
-                st.error(f"Query failed: {' '.join(str(exc).split())[:300]}")
+    try:
+        sections[view]()
+    except RigShiftError as exc:
+        st.error(exc.one_line())
+    except duckdb.Error as exc:
+        st.error(f"Query failed: {' '.join(str(exc).split())[:300]}")
+    _to_url(f, view)
 
 
 render()

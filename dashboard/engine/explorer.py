@@ -9,7 +9,7 @@ Distributions use only the latest snapshot per source.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -699,3 +699,139 @@ def carbon_for_region(con: duckdb.DuckDBPyConnection, region: str) -> CarbonInte
         if key in {choice.region.lower(), choice.region_name.lower()}:
             return choice
     return None
+
+
+# --- "Which price?" for one GPU model --------------------------------------------------------
+
+PRICE_WINDOW_DAYS = 180
+PRICE_COLUMNS = [
+    "day",
+    "source",
+    "pricing_type",
+    "offering",
+    "median_usd_per_gpu_hour",
+    "available_offers",
+    "listed_offers",
+]
+WHICH_PRICE_COLUMNS = [
+    "source",
+    "offering",
+    "pricing_type",
+    "latest_day",
+    "median_usd_per_gpu_hour",
+    "available_offers",
+    "listed_offers",
+    "available_share",
+    "used_by_verdict",
+]
+VERDICT_ROW = "RigShift stable index"
+
+
+def price_options(
+    con: duckdb.DuckDBPyConnection, gpu_model: str, f: ExplorerFilters
+) -> ExplorerResult:
+    """Every source x offering of one model per day: median of available offers and counts.
+
+    An *offering* is the upstream's own tier: RunPod's secure / community / spot / 1-, 3-,
+    6-month (the part after ``|`` in its offer ids), vast.ai's on-demand and interruptible
+    (``spot``), Lambda's on-demand. Each offer counts once per day (its latest snapshot).
+    Reads the raw offers of this one model over at most :data:`PRICE_WINDOW_DAYS` days
+    ending at the filter's end (the latest stored day when open).
+    """
+    where = _offer_where(replace(f, gpu_models=(gpu_model,), start=None))
+    end = f.end
+    if end is None:
+        last = _latest(con, "gpu_rental_offers", "observed_at", where)
+        end = last.date() if last else None
+    if end is not None:
+        start = end - timedelta(days=PRICE_WINDOW_DAYS - 1)
+        where.add("observed_at >= ?", _midnight(max(start, f.start or start)))
+    clauses = " AND ".join(where.clauses) or "TRUE"
+    frame = con.execute(
+        f"""
+        WITH offers AS ({index_method.daily_offers_sql(clauses)})
+        SELECT CAST(day AS TIMESTAMP) AS day, source, pricing_type,
+          CASE WHEN contains(offer_id, '|') THEN split_part(offer_id, '|', -1)
+               WHEN pricing_type = 'spot' THEN 'interruptible'
+               ELSE replace(pricing_type, '_', '-') END AS offering,
+          median(rate) FILTER (WHERE available) AS median_usd_per_gpu_hour,
+          count(*) FILTER (WHERE available) AS available_offers,
+          count(*) AS listed_offers
+        FROM offers GROUP BY ALL ORDER BY source, offering, day
+        """,
+        where.params,
+    ).df()
+    frame = frame[PRICE_COLUMNS] if not frame.empty else pd.DataFrame(columns=PRICE_COLUMNS)
+    return ExplorerResult(frame, "day", _as_of(frame, "day"))
+
+
+def which_price_table(
+    options: pd.DataFrame, verdict_rate: float | None, verdict_day: Any = None
+) -> pd.DataFrame:
+    """Each source x offering on its latest day side by side, and the row the verdict uses."""
+    if options.empty:
+        return pd.DataFrame(columns=WHICH_PRICE_COLUMNS)
+    latest = options.sort_values("day").groupby(["source", "offering"], as_index=False).last()
+    table = pd.DataFrame(
+        {
+            "source": latest["source"],
+            "offering": latest["offering"],
+            "pricing_type": latest["pricing_type"],
+            "latest_day": latest["day"],
+            "median_usd_per_gpu_hour": latest["median_usd_per_gpu_hour"].astype("float64"),
+            "available_offers": latest["available_offers"].astype("int64"),
+            "listed_offers": latest["listed_offers"].astype("int64"),
+            "available_share": latest["available_offers"] / latest["listed_offers"],
+            "used_by_verdict": False,
+        }
+    )
+    if verdict_rate is not None:
+        verdict = {
+            "source": VERDICT_ROW,
+            "offering": "on-demand, all sources, chain-linked",
+            "pricing_type": "on_demand",
+            "latest_day": pd.Timestamp(verdict_day) if verdict_day is not None else pd.NaT,
+            "median_usd_per_gpu_hour": float(verdict_rate),
+            "available_offers": pd.NA,
+            "listed_offers": pd.NA,
+            "available_share": float("nan"),
+            "used_by_verdict": True,
+        }
+        table = pd.concat([table, pd.DataFrame([verdict])], ignore_index=True)
+    table = table.astype({"available_offers": "Int64", "listed_offers": "Int64"})
+    return table.sort_values("median_usd_per_gpu_hour", na_position="last").reset_index(drop=True)
+
+
+SPREAD_COLUMNS = ["day", "cheapest_usd_per_gpu_hour", "dearest_usd_per_gpu_hour", "spread_pct"]
+
+
+def price_spread(options: pd.DataFrame) -> pd.DataFrame:
+    """Per day: the cheapest and dearest offering's median and the spread (dearest ÷ cheapest)."""
+    priced = options.dropna(subset=["median_usd_per_gpu_hour"])
+    if priced.empty:
+        return pd.DataFrame(columns=SPREAD_COLUMNS)
+    by_day = priced.groupby("day")["median_usd_per_gpu_hour"].agg(["min", "max"]).reset_index()
+    return pd.DataFrame(
+        {
+            "day": by_day["day"],
+            "cheapest_usd_per_gpu_hour": by_day["min"],
+            "dearest_usd_per_gpu_hour": by_day["max"],
+            "spread_pct": (by_day["max"] / by_day["min"] - 1.0) * 100.0,
+        }
+    )
+
+
+def verdict_rate(
+    con: duckdb.DuckDBPyConnection, gpu_model: str
+) -> tuple[float | None, date | None]:
+    """The on-demand stable index the verdict uses for ``gpu_model``, and its day."""
+    row = con.execute(
+        """
+        SELECT arg_max(stable_usd_per_gpu_hour, day), max(day) FROM gpu_rental_index
+        WHERE gpu_model = ? AND pricing_type = 'on_demand'
+        """,
+        [gpu_model],
+    ).fetchone()
+    if not row or row[0] is None:
+        return None, None
+    return float(row[0]), row[1]

@@ -26,6 +26,26 @@ COLORWAY = qualitative.Dark24
 SIDE_LEGEND_AFTER = 6
 OFFER_TICKS = [0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50]
 RESOLUTION_LABEL = {"day": "day", "week": "week (mean)", "month": "month (mean)"}
+# Currency axes: d3 formats, never SI prefixes ("100µ"). Wide-range (log) axes keep up to six
+# significant digits so $0.0001 and $100,000 both read as dollars.
+USD_PER_GPU_HOUR = "$,.2f"
+USD_WIDE = "$,.6~g"
+USD_PER_CARD = "$,.0f"
+USD_PER_KWH = "$,.3f"
+_TICKS = {"day": "%b %d, %Y", "week": "%b %d, %Y", "month": "%b %Y"}
+
+
+def time_axis(fig: go.Figure, periods: pd.Series, resolution: str) -> go.Figure:
+    """Calendar tick labels; a single point gets a day either side, not sub-second ticks."""
+    values = pd.to_datetime(pd.Series(periods)).dropna().unique()
+    fig.update_xaxes(tickformat=_TICKS.get(resolution, "%b %d, %Y"))
+    if len(values) == 1:
+        only = pd.Timestamp(values[0])
+        fig.update_xaxes(
+            range=[only - pd.Timedelta(days=1), only + pd.Timedelta(days=1)],
+            dtick=86_400_000,
+        )
+    return fig
 
 
 def time_axis_title(resolution: str) -> str:
@@ -102,6 +122,8 @@ def line_figure(
     )
     if tickformat:
         fig.update_yaxes(tickformat=tickformat)
+    if x == "period":
+        time_axis(fig, data[x], resolution)
     return _finish(fig, len(groups))
 
 
@@ -137,12 +159,25 @@ def band_figure(frame: pd.DataFrame, resolution: str = "day") -> go.Figure:
                 "p75 %{customdata[1]:$.3f}, %{customdata[2]:.0f} offers)",
             )
         )
+        if "stable_usd_per_gpu_hour" in group:
+            fig.add_trace(
+                go.Scatter(
+                    x=group["period"],
+                    y=group["stable_usd_per_gpu_hour"],
+                    name=f"{name} stable (verdict)",
+                    legendgroup=name,
+                    mode="lines",
+                    line={"color": _color(i), "dash": "dot"},
+                    hovertemplate="stable %{y:$.3f}/GPU-h",
+                )
+            )
     fig.update_layout(
         **_LAYOUT,
         xaxis_title=time_axis_title(resolution),
         yaxis_title="Rental index ($/GPU-hour)",
-        yaxis_tickprefix="$",
+        yaxis_tickformat=USD_PER_GPU_HOUR,
     )
+    time_axis(fig, frame["period"], resolution)
     return _finish(fig, len(groups))
 
 
@@ -172,7 +207,7 @@ def offers_figure(frame: pd.DataFrame) -> go.Figure:
         yaxis_type="log",
         colorway=COLORWAY,
     )
-    fig.update_yaxes(tickvals=OFFER_TICKS, tickprefix="$", minor={"showgrid": False})
+    fig.update_yaxes(tickvals=OFFER_TICKS, tickformat="$,.2~f", minor={"showgrid": False})
     return fig
 
 

@@ -89,3 +89,19 @@ def carbon_choices(path: str, version: Version) -> list[CarbonIntensity]:
 def sql_query(path: str, version: Version, sql: str, row_cap: int) -> QueryResult:
     """A sandboxed console query (QueryRefused propagates and is not cached)."""
     return run_query(path, sql, row_cap=row_cap)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def price_options(
+    path: str, version: Version, gpu_model: str, f: ExplorerFilters
+) -> ExplorerResult:
+    """Every source x offering of ``gpu_model`` per day under ``f``."""
+    with read_connection(path) as con:
+        return explorer.price_options(con, gpu_model, f)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def verdict_rate(path: str, version: Version, gpu_model: str) -> tuple[float | None, object]:
+    """The on-demand stable index the verdict uses for ``gpu_model`` and its day."""
+    with read_connection(path) as con:
+        return explorer.verdict_rate(con, gpu_model)
