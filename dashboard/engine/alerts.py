@@ -380,3 +380,64 @@ def alert_line(doc: Mapping[str, Any]) -> str:
     """One fired-alert log entry as a line for the Overview and the memo."""
     when = str(doc.get("fired_at", ""))[:16].replace("T", " ")
     return f"{when} UTC · {doc.get('rule_id')}: {doc.get('message')}"
+
+
+# --- Price spread between sources (issue 12: "which price?") ---------------------------------
+# Self-contained and additive: the rule's settings (gpu, pct, days, pricing_type) pass the
+# same validation as rental_index_move in _rule.
+
+PRICE_SPREAD_WIDENS = "price_spread_widens"
+RULE_TYPES = (*RULE_TYPES, PRICE_SPREAD_WIDENS)
+
+
+def _spread_pct_on(data: _Data, gpu: str, pricing: str, day_sql: str, params: list) -> Any:
+    return data.con.execute(
+        f"""
+        WITH d AS (
+          SELECT day, median_usd_per_gpu_hour AS rate FROM gpu_rental_source_daily
+          WHERE gpu_model = ? AND pricing_type = ? AND median_usd_per_gpu_hour > 0
+        ), pick AS ({day_sql})
+        SELECT p.day, (max(d.rate) / min(d.rate) - 1) * 100, count(*)
+        FROM pick p JOIN d USING (day) GROUP BY p.day
+        """,
+        [gpu, pricing, *params],
+    ).fetchone()
+
+
+def _price_spread_rule(rule: Rule, data: _Data, now: datetime) -> Fired | None:
+    gpu = str(rule.settings["gpu"]).strip()
+    pricing = str(rule.settings.get("pricing_type") or "on_demand")
+    days = int(rule.number("days", 7))
+    latest = _spread_pct_on(data, gpu, pricing, "SELECT max(day) AS day FROM d", [])
+    if latest is None or latest[0] is None or latest[2] < 2:
+        raise LookupError(f"fewer than two sources price {gpu} {pricing}")
+    last_day, spread_now, _ = latest
+    earlier = _spread_pct_on(
+        data,
+        gpu,
+        pricing,
+        "SELECT max(day) AS day FROM d WHERE day <= ?::DATE",
+        [last_day - timedelta(days=days)],
+    )
+    if earlier is None or earlier[0] is None or earlier[2] < 2:
+        raise LookupError(f"no {gpu} price spread {days}+ days before {last_day}")
+    before_day, spread_before, _ = earlier
+    widened = float(spread_now) - float(spread_before)
+    threshold = rule.number("pct")
+    if widened <= threshold:
+        return None
+    return Fired(
+        rule.id,
+        rule.type,
+        f"{gpu} {pricing} price spread between sources widened from {float(spread_before):.0f}%"
+        f" on {before_day} to {float(spread_now):.0f}% on {last_day} "
+        f"(rule: more than {threshold:g} points in {days} days)",
+        widened,
+        threshold,
+        "points",
+        datetime.combine(last_day, datetime.min.time()),
+        now,
+    )
+
+
+_EVALUATORS[PRICE_SPREAD_WIDENS] = _price_spread_rule
