@@ -176,3 +176,12 @@ def test_sidebar_nav_reaches_data_health(app_url: str, browser) -> None:  # noqa
     page.get_by_test_id("stDataFrame").first.wait_for(timeout=30_000)
     assert page.get_by_test_id("stMetric").count() == 4
     page.close()
+
+
+def test_market_which_price_panel_renders(app_url: str, browser) -> None:  # noqa: ANN001
+    page = _open(browser, f"{app_url}/market?view=Rental")
+    page.get_by_text("Which price?").first.wait_for(timeout=30_000)
+    assert page.get_by_test_id("stException").count() == 0
+    assert page.get_by_text("used by verdict").count() >= 1
+    assert _shoot(page, "market_which_price").stat().st_size > 10_000
+    page.close()
