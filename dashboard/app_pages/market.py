@@ -408,7 +408,7 @@ def _which_price(ctx: frame.Frame, f: ExplorerFilters, opts: FilterOptions) -> N
             "median_usd_per_gpu_hour": st.column_config.NumberColumn(
                 "median $/GPU-h", format="$%.3f"
             ),
-            "available_share": st.column_config.NumberColumn("available share", format="%.0f%%"),
+            "available_share": st.column_config.NumberColumn("available share", format="percent"),
             "used_by_verdict": st.column_config.CheckboxColumn("used by verdict"),
         },
         key="mx_wp_table",
