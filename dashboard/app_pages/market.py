@@ -25,7 +25,6 @@ from scrapers.errors import RigShiftError
 from scrapers.rental_index import MIN_OFFERS
 
 VIEWS = ["Coins", "Rental", "Hardware", "Energy"]
-TABS = VIEWS  # the old name, for callers that listed the tabs
 HOW_TO_LOAD = "run `rigshift refresh` (or `rigshift refresh --backfill` for history)"
 RESOLUTION_LABELS = {"auto": "Auto", "day": "Daily", "week": "Weekly", "month": "Monthly"}
 ENERGY_KINDS = ["Retail (by sector)", "Wholesale"]
