@@ -185,3 +185,119 @@ def test_app_sql_page_gigabyte_result(monkeypatch: pytest.MonkeyPatch, demo_db: 
     at.text_area(key="sql_text").set_value("SELECT 41 + 1 AS answer")
     at.button(key="sql_run").click().run()
     assert not at.error and at.dataframe[0].value["answer"].tolist() == [42]
+
+
+# -- app: untrusted text is never Markdown -------------------------------------------------
+
+PAYLOAD = (
+    "![x](http://127.0.0.1:9/beacon.png) [Session expired](http://evil.example) "
+    '<img src="http://127.0.0.1:9/raw.png"> www.evil.example'
+)
+PLANTED = ("http://127.0.0.1:9", "http://evil.example", "www.evil.example")
+_LIVE_SYNTAX = (
+    re.compile(r"(?<!\\)!\["),  # an image
+    re.compile(r"(?<!\\)\]\s*\("),  # a link or image target
+    re.compile(r"(?<!\\)<\s*(img|a)\b", re.IGNORECASE),  # raw HTML
+)
+
+
+def _markdown_values(at: AppTest) -> list[str]:
+    kinds = ("markdown", "caption", "error", "warning", "info", "success", "title", "subheader")
+    return [str(e.value) for kind in kinds for e in at.get(kind)]
+
+
+def _assert_inert(at: AppTest, must_show: str = "beacon") -> None:
+    """No Markdown element can render the payload's image, link or HTML; the text still shows."""
+    assert not at.exception, [e.message for e in at.exception]
+    values = _markdown_values(at)
+    for value in values:
+        for planted in PLANTED:
+            assert planted not in value, value  # an escaped URL never reads as one
+        for syntax in _LIVE_SYNTAX:
+            assert not syntax.search(value), value
+    assert any(must_show in v for v in values), values
+
+
+def test_escape_makes_every_payload_inert() -> None:
+    from dashboard.ui.safe_text import escape
+
+    text = escape(PAYLOAD)
+    assert all(planted not in text for planted in PLANTED)
+    assert not any(syntax.search(text) for syntax in _LIVE_SYNTAX)
+    assert text.replace("\\", "").replace("\u2060", "") == PAYLOAD
+
+
+def _planted_failure(demo_db: Path, tmp_path: Path) -> Path:
+    from datetime import timedelta
+    from uuid import uuid4
+
+    from scrapers.store import RunRecord, Store, utcnow
+
+    db = tmp_path / "planted.duckdb"
+    shutil.copy(demo_db, db)
+    store = Store(str(db))
+    store.set_meta({"dataset": "live"})  # the Overview's stale warning is for live data only
+    now = utcnow() + timedelta(minutes=1)
+    store.record_run(
+        RunRecord(uuid4().hex, "vastai", now, now, "failed", 0, f"vastai: {PAYLOAD}", [PAYLOAD])
+    )
+    return db
+
+
+def test_markdown_payload_in_data_health(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path, tmp_path: Path
+) -> None:
+    at = _page(monkeypatch, _planted_failure(demo_db, tmp_path), "data_health")
+    _assert_inert(at)
+    assert any("vastai" in e.value for e in at.error)
+
+
+def test_markdown_payload_in_overview_stale_warning(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path, tmp_path: Path
+) -> None:
+    at = _page(monkeypatch, _planted_failure(demo_db, tmp_path), "overview")
+    _assert_inert(at)
+
+
+@pytest.mark.parametrize("key", ["gpu", "price", "n"])
+def test_markdown_payload_in_url_values(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path, key: str
+) -> None:
+    monkeypatch.setenv("RIGSHIFT_DB", str(demo_db))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params[key] = PAYLOAD
+    at.run()
+    _assert_inert(at)
+    assert any("Link ignored a value" in w.value for w in at.warning)
+
+
+def test_markdown_payload_in_scenario_name(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "scenarios.duckdb"
+    shutil.copy(demo_db, db)
+    at = _page(monkeypatch, db, "scenarios")
+    name = "![x](http://127.0.0.1:9/b.png) [Login](http://evil.example)"  # within 60 chars
+    at.text_input(key="scenario_name").set_value(name)
+    at.button[0].click().run()
+    assert not at.exception
+    _assert_inert(at, must_show="Saved")
+    assert any(name in str(v) for v in at.dataframe[0].value["scenario"])  # as plain text
+
+
+def test_markdown_payload_in_foreign_table_name(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    db = tmp_path / "hostile.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute('CREATE TABLE "![x](http://127.0.0.1:9/beacon.png)" (a INTEGER)')
+    con.close()
+    _assert_inert(_page(monkeypatch, db, "market"))
+
+
+def test_markdown_payload_in_sql_error(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
+    at = _page(monkeypatch, demo_db, "sql")
+    at.text_area(key="sql_text").set_value(f"SELECT * FROM {PAYLOAD}")
+    at.button(key="sql_run").click().run()
+    assert any(e.value.startswith("Query refused") for e in at.error)
+    _assert_inert(at, must_show="Query refused")

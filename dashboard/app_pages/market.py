@@ -17,6 +17,7 @@ from dashboard.engine import explorer_charts as xc
 from dashboard.engine.explorer import ExplorerFilters, ExplorerResult, FilterOptions
 from dashboard.ui import explorer_data as xd
 from dashboard.ui import frame
+from dashboard.ui.safe_text import escape
 from dashboard.ui.widgets import data_footer
 from scrapers.errors import RigShiftError
 
@@ -347,7 +348,7 @@ def render() -> None:
             except RigShiftError as exc:
                 st.error(exc.one_line())
             except duckdb.Error as exc:
-                st.error(f"Query failed: {' '.join(str(exc).split())[:300]}")
+                st.error(f"Query failed: {escape(' '.join(str(exc).split())[:300])}")
 
 
 render()

@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.engine.model import GpuAssumptions, GpuSpec, MarketSnapshot
+from dashboard.ui.safe_text import escape
 from scrapers.config import load_settings
 from scrapers.errors import RigShiftError, StoreBusy, StoreError
 from scrapers.schema import DATA_TABLES
@@ -87,10 +88,11 @@ def db_state(path: str, version: Version) -> DbState:
         return DbState(
             "broken",
             path,
-            detail=f"{exc.one_line()}; this page renders again once the writer lets go",
+            detail=escape(f"{exc.one_line()}; this page renders again once the writer lets go"),
         )
     except (StoreError, duckdb.Error, OSError) as exc:
-        return DbState("broken", path, detail=_one_line(exc))
+        # The text quotes the file's own table names and DuckDB's message: never Markdown.
+        return DbState("broken", path, detail=escape(_one_line(exc)))
 
 
 class ForeignDatabase(StoreError):
@@ -158,8 +160,6 @@ READ_ERRORS = (StoreError, duckdb.Error)
 
 def read_error_message(exc: Exception) -> str:
     """One plain line for a read that failed mid-page (escaped: it quotes paths and SQL)."""
-    from dashboard.ui.safe_text import escape
-
     if isinstance(exc, StoreBusy):
         return escape(f"{_one_line(exc)}; reload the page once the writer lets go")
     return escape(f"The database could not be read: {_one_line(exc)}")

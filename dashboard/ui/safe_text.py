@@ -12,19 +12,26 @@ from __future__ import annotations
 
 import re
 
-# Every ASCII punctuation character can be backslash-escaped in CommonMark; escaping all of
-# them is simpler to trust than choosing. ':' and '/' stop GFM autolinks (http://...) and
-# Streamlit's directives; '@' stops e-mail autolinks.
-_PUNCTUATION = re.compile(r"([!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])")
-_WWW = re.compile(r"(?i)\b(www)\\\.")
+# The characters that open Markdown or HTML syntax anywhere in a line (CommonMark lets any
+# ASCII punctuation be backslash-escaped; escaping only these keeps messages readable, e.g.
+# "pue='abc'", "vastai (rental)"). With '[' and ']' escaped no link or image can form;
+# '<' '>' stop HTML and <http://...> autolinks; ':' stops GFM autolinks (http://, mailto:)
+# and Streamlit's :color[...] and :material/...: directives; '$' its LaTeX; '@' e-mail links.
+_INLINE = re.compile(r"([\\`*_\[\]<>&:$~@])")
+# Line-start syntax: headings, quotes, lists; the text is flattened to one line first.
+_LINE_START = re.compile(r"^(\d+)\.|^([-+#])")
+_WWW = re.compile(r"(?i)\b(www)\.")
 
 
 def escape(text: object) -> str:
     """``text`` made inert for any Streamlit Markdown context, one line, shown verbatim."""
     flat = " ".join(str(text).split())
-    escaped = _PUNCTUATION.sub(r"\\\1", flat)
-    # "www.example.com" is auto-linked even without a scheme; a zero-width joiner breaks it.
-    return _WWW.sub("\\1\u2060\\\\.", escaped)
+    escaped = _INLINE.sub(r"\\\1", flat)
+    escaped = _LINE_START.sub(
+        lambda m: f"{m.group(1)}\\." if m.group(1) else f"\\{m.group(2)}", escaped
+    )
+    # "www.example.com" is auto-linked even without a scheme; a word joiner breaks it.
+    return _WWW.sub("\\1\u2060.", escaped)
 
 
 def code(text: object) -> str:
