@@ -301,3 +301,47 @@ def test_markdown_payload_in_sql_error(monkeypatch: pytest.MonkeyPatch, demo_db:
     at.button(key="sql_run").click().run()
     assert any(e.value.startswith("Query refused") for e in at.error)
     _assert_inert(at, must_show="Query refused")
+
+
+# -- app words: every command the app or engine suggests exists ----------------------------
+
+_SUGGESTING = ("dashboard/app.py", "dashboard/app_pages", "dashboard/ui", "dashboard/engine")
+
+
+def _suggested_commands() -> list[tuple[str, str]]:
+    root = Path(__file__).resolve().parent.parent
+    files = []
+    for part in _SUGGESTING:
+        target = root / part
+        files += [target] if target.is_file() else sorted(target.rglob("*.py"))
+    found = []
+    for path in files:
+        # Single backticks: Markdown shown to the user (``double`` ones are docstrings).
+        for command in re.findall(r"(?<!`)`(rigshift(?: [^`]*)?)`(?!`)", path.read_text()):
+            found.append((str(path.relative_to(root)), command))
+    return found
+
+
+def test_app_words_every_suggested_command_parses() -> None:
+    import shlex
+
+    from dashboard.cli.main import build_parser
+
+    commands = _suggested_commands()
+    assert len(commands) >= 5  # the scan finds the advice at all
+    for where, command in commands:
+        argv = shlex.split(command)[1:]
+        try:
+            build_parser().parse_args(argv)
+        except SystemExit:
+            pytest.fail(f"{where}: `{command}` is not a working rigshift command")
+
+
+def test_app_words_no_advice_the_app_cannot_follow() -> None:
+    root = Path(__file__).resolve().parent.parent
+    for part in _SUGGESTING:
+        target = root / part
+        for path in [target] if target.is_file() else sorted(target.rglob("*.py")):
+            text = path.read_text()
+            for phrase in ("--backfill", "pass it (", ": pass one"):
+                assert phrase not in text, f"{path.relative_to(root)} says {phrase!r}"

@@ -24,7 +24,7 @@ from scrapers.errors import RigShiftError
 TABS = ["Coins", "Rental", "Hardware", "Energy"]
 EARLIEST = date(2009, 1, 1)  # the Bitcoin genesis block: nothing we chart is older
 LATEST = date(2100, 12, 31)  # future ranges are allowed: they show the empty state
-HOW_TO_LOAD = "run `rigshift refresh` (or `rigshift refresh --backfill` for history)"
+HOW_TO_LOAD = "run `rigshift refresh` (and `rigshift backfill` for history)"
 
 
 def _date_range(opts: FilterOptions) -> tuple[date, date]:
