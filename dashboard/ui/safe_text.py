@@ -20,7 +20,11 @@ import re
 _INLINE = re.compile(r"([\\`*_\[\]<>&:$~@])")
 # Line-start syntax: headings, quotes, lists; the text is flattened to one line first.
 _LINE_START = re.compile(r"^(\d+)\.|^([-+#])")
+# Escapes alone do not stop GFM's autolink literals (the browser test showed
+# "http\://host" still linked): a word joiner (U+2060, invisible) inside the scheme, after
+# "www" and after "@" breaks the pattern while the text reads the same.
 _WWW = re.compile(r"(?i)\b(www)\.")
+_SCHEME = re.compile(r"(?i)\b(https?|ftps?|mailto|xmpp)\\:")
 
 
 def escape(text: object) -> str:
@@ -30,11 +34,5 @@ def escape(text: object) -> str:
     escaped = _LINE_START.sub(
         lambda m: f"{m.group(1)}\\." if m.group(1) else f"\\{m.group(2)}", escaped
     )
-    # "www.example.com" is auto-linked even without a scheme; a word joiner breaks it.
+    escaped = _SCHEME.sub("\\1\u2060\\\\:", escaped).replace("\\@", "\\@\u2060")
     return _WWW.sub("\\1\u2060.", escaped)
-
-
-def code(text: object) -> str:
-    """``text`` as inline code (no Markdown inside), with backticks in it neutralised."""
-    flat = " ".join(str(text).split()).replace("`", "\u02cb")
-    return f"`{flat}`"
