@@ -134,7 +134,7 @@ def _release(proc: subprocess.Popen) -> None:
     assert proc.wait(timeout=30) == 0
 
 
-@pytest.mark.parametrize("page", ["overview", "market", "data_health"])
+@pytest.mark.parametrize("page", PAGES)
 def test_app_locked_then_released(
     monkeypatch: pytest.MonkeyPatch,
     lock_holder: tuple[Path, subprocess.Popen],
