@@ -12,7 +12,7 @@ if _ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboard.ui import frame  # noqa: E402
+from dashboard.ui import data, frame  # noqa: E402
 
 st.set_page_config(page_title="RigShift", page_icon=":material/swap_horiz:", layout="wide")
 
@@ -29,5 +29,8 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
-frame.render()
-page.run()
+try:
+    frame.render()
+    page.run()
+except data.READ_ERRORS as exc:  # the store broke mid-run (truncated, locked, foreign): one line
+    st.error(data.read_error_message(exc), icon=":material/error:")

@@ -189,7 +189,7 @@ def test_pivot_bad_input_exits_2_with_one_line(db, capsys, argv: list[str]) -> N
 
 def test_pivot_model_without_rental_rate(db, capsys) -> None:
     assert main(["pivot", "--gpu", "RTX 4090"]) == 2
-    assert "no rental rate for RTX 4090: pass one" in capsys.readouterr().err
+    assert "no rental rate for RTX 4090: run `rigshift refresh`" in capsys.readouterr().err
 
 
 def test_pivot_unknown_model_needs_power(db, capsys) -> None:

@@ -189,7 +189,7 @@ def test_rental_rate_from_market_when_not_given() -> None:
 
 
 def test_missing_rental_rate_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match="no rental rate for TEST: pass one"):
+    with pytest.raises(ConfigError, match="no rental rate for TEST: run `rigshift refresh`"):
         eco.evaluate(SPEC, _market(ETC), replace(A, rental_rate_usd_per_gpu_hour=None))
 
 

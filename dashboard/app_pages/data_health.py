@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard.engine import charts
 from dashboard.ui import data, frame
+from dashboard.ui.safe_text import escape
 from scrapers.errors import RigShiftError
 
 ROW_PX, HEADER_PX = 35, 38
@@ -44,7 +45,7 @@ def _sources(ctx: frame.Frame) -> None:
         row = table.loc[table["source"] == source]
         error = row["last error"].iloc[0] if not row.empty else ""
         when = "in the last refresh" if source in failed_last else "on its last run"
-        st.error(f"**{source}** failed {when}: {error or 'see the run log below'}")
+        st.error(f"**{escape(source)}** failed {when}: {escape(error or 'see the run log below')}")
     counts = table["state"].value_counts()
     cols = st.columns(4)
     cols[0].metric("Sources", len(table), border=True)
@@ -113,12 +114,12 @@ def render() -> None:
     if not frame.require_data(ctx):
         return
     dataset = ctx.db.meta.get("dataset", "live")
-    st.caption(f"Database `{ctx.path}` · dataset: {dataset}")
+    st.caption(f"Database `{ctx.path}` · dataset: {escape(dataset)}")
     try:
         _sources(ctx)
         _runs(ctx)
     except RigShiftError as exc:
-        st.error(exc.one_line())
+        st.error(escape(exc.one_line()))
 
 
 render()

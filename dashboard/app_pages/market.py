@@ -20,12 +20,13 @@ from dashboard.engine import explorer_charts as xc
 from dashboard.engine.explorer import ExplorerFilters, ExplorerResult, FilterOptions
 from dashboard.ui import explorer_data as xd
 from dashboard.ui import frame
+from dashboard.ui.safe_text import escape
 from dashboard.ui.widgets import data_footer
 from scrapers.errors import RigShiftError
 from scrapers.rental_index import MIN_OFFERS
 
 VIEWS = ["Coins", "Rental", "Hardware", "Energy"]
-HOW_TO_LOAD = "run `rigshift refresh` (or `rigshift refresh --backfill` for history)"
+HOW_TO_LOAD = "run `rigshift refresh` (and `rigshift backfill` for history)"
 RESOLUTION_LABELS = {"auto": "Auto", "day": "Daily", "week": "Weekly", "month": "Monthly"}
 ENERGY_KINDS = ["Retail (by sector)", "Wholesale"]
 # URL parameter -> session key of the widget it sets; lists are comma-separated.
@@ -549,7 +550,7 @@ def render() -> None:
     except RigShiftError as exc:
         st.error(exc.one_line())
     except duckdb.Error as exc:
-        st.error(f"Query failed: {' '.join(str(exc).split())[:300]}")
+        st.error(f"Query failed: {escape(' '.join(str(exc).split())[:300])}")
     _to_url(f, view)
 
 

@@ -17,6 +17,7 @@ from dashboard.engine.jsonfile import read_jsonl
 from dashboard.engine.memo import memo_html, memo_pdf
 from dashboard.engine.specs import apply_overrides
 from dashboard.ui import data, frame
+from dashboard.ui.safe_text import escape
 from dashboard.ui.widgets import chart_footer
 from scrapers.config import load_settings
 from scrapers.errors import RigShiftError
@@ -174,7 +175,7 @@ def render() -> None:
     if view.stale:
         st.warning(
             "**Stale inputs behind this verdict** (the figures use each source's last good "
-            "data): " + "; ".join(view.stale),
+            "data): " + escape("; ".join(view.stale)),
             icon=":material/schedule:",
         )
     _verdict(view)

@@ -16,6 +16,7 @@ from dashboard.engine.saved_scenarios import delete_scenario, load_scenarios, sa
 from dashboard.engine.scenario import from_params, to_params
 from dashboard.engine.specs import apply_overrides
 from dashboard.ui import data, frame
+from dashboard.ui.safe_text import escape
 from scrapers.config import load_settings
 from scrapers.errors import RigShiftError
 
@@ -77,9 +78,9 @@ def _save_form(ctx: frame.Frame, path) -> None:  # noqa: ANN001
                 saved = save_scenario(path, name, to_params(ctx.assumptions))
             except (RigShiftError, OSError) as exc:
                 text = exc.one_line() if isinstance(exc, RigShiftError) else str(exc)
-                st.error(f"Not saved: {text}")
+                st.error(f"Not saved: {escape(text)}")
             else:
-                st.success(f"Saved “{saved}”.")
+                st.success(f"Saved “{escape(saved)}”.")
 
 
 def _details(scenarios: dict[str, dict[str, str]], path) -> None:  # noqa: ANN001
@@ -109,7 +110,7 @@ def render() -> None:
     try:
         saved = load_scenarios(path)
     except RigShiftError as exc:
-        st.error(f"Saved scenarios unreadable: {exc.one_line()}")
+        st.error(f"Saved scenarios unreadable: {escape(exc.one_line())}")
         saved = {}
     st.subheader("Compare")
     compared = {CURRENT: to_params(ctx.assumptions)} if ctx.inputs_ok else {}

@@ -5,9 +5,15 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.engine.sql_docs import EXAMPLES, table_docs
-from dashboard.engine.sql_sandbox import DEFAULT_ROW_CAP, DEFAULT_TIME_LIMIT_S
+from dashboard.engine.sql_sandbox import (
+    DEFAULT_ROW_CAP,
+    DEFAULT_TIME_LIMIT_S,
+    MAX_ROW_CAP,
+    RESULT_BYTE_CAP,
+)
 from dashboard.ui import explorer_data as xd
 from dashboard.ui import frame
+from dashboard.ui.safe_text import escape
 from dashboard.ui.widgets import download_buttons
 from scrapers.errors import QueryRefused, RigShiftError
 
@@ -35,14 +41,15 @@ def _console(ctx: frame.Frame) -> None:
         cap = cols[0].number_input(
             "Row cap",
             min_value=1,
-            max_value=100_000,
+            max_value=MAX_ROW_CAP,
             value=DEFAULT_ROW_CAP,
             step=1000,
             key="sql_cap",
         )
         submitted = cols[1].form_submit_button("Run query", type="primary", key="sql_run")
         cols[2].caption(
-            f"Read-only connection, no file or network access, stopped after "
+            f"Read-only, no file or network access; results up to "
+            f"{RESULT_BYTE_CAP // (1024 * 1024)} MB, stopped after "
             f"{DEFAULT_TIME_LIMIT_S:g} s. Ctrl+Enter runs."
         )
     if submitted:
@@ -54,10 +61,11 @@ def _console(ctx: frame.Frame) -> None:
     try:
         result = xd.sql_query(ctx.path, ctx.version, sql, int(cap))
     except QueryRefused as exc:
-        st.error(f"Query refused: {exc.one_line()}", icon=":material/block:")
+        # The message may quote the query (a syntax error near ...): never Markdown.
+        st.error(f"Query refused: {escape(exc.one_line())}", icon=":material/block:")
         return
     except RigShiftError as exc:
-        st.error(exc.one_line())
+        st.error(escape(exc.one_line()))
         return
     rows = len(result.frame)
     if result.truncated:

@@ -13,6 +13,7 @@ from dashboard.engine.specs import apply_overrides
 from dashboard.engine.sustainability import Footprint, by_region, compare, footprint_table
 from dashboard.ui import data, frame
 from dashboard.ui import explorer_data as xd
+from dashboard.ui.safe_text import escape
 from dashboard.ui.widgets import data_footer, usd
 from scrapers.errors import RigShiftError
 
@@ -53,7 +54,9 @@ def _grid(choices: list[CarbonIntensity]) -> tuple[float, str] | None:
         format_func=_label,
         key="sus_region",
     )
-    return picked.carbon_g_per_kwh, f"{picked.region} grid {picked.year} ({picked.source})"
+    # Region and source names come from the database: plain text in the footer's Markdown.
+    label = escape(f"{picked.region} grid {picked.year} ({picked.source})")
+    return picked.carbon_g_per_kwh, label
 
 
 def _metrics(name: str, fp: Footprint | None) -> None:
@@ -106,11 +109,11 @@ def render() -> None:
         spec = apply_overrides(ctx.specs[a.gpu_model], a)
         result = evaluate(spec, market, a)
     except RigShiftError as exc:
-        st.error(exc.one_line())
+        st.error(escape(exc.one_line()))
         return
     mining, rental = compare(spec, result, g_per_kwh)
     coin = result.mining.best_coin
-    _metrics(f"Mining {coin}" if coin else "Mining", mining)
+    _metrics(f"Mining {escape(coin)}" if coin else "Mining", mining)  # an upstream name
     _metrics("AI rental", rental)
     if mining is None:
         st.caption(f"{a.gpu_model} has no hashrate for any stored coin: mining is not an option.")

@@ -178,7 +178,7 @@ def _stability(history: pd.DataFrame) -> None:
     st.subheader("Revenue stability (last 12 months)")
     table = revenue_stability(history, STABILITY_DAYS)
     if table.empty:
-        st.info("Not enough stored history yet: run `rigshift refresh --backfill`.")
+        st.info("Not enough stored history yet: run `rigshift backfill`.")
         return
     c = st.columns(2)
     for col, row in zip(c, table.itertuples(index=False), strict=True):

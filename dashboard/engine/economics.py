@@ -290,7 +290,7 @@ def resolve_rental_rate(spec: GpuSpec, market: MarketSnapshot, a: GpuAssumptions
         return float(a.rental_rate_usd_per_gpu_hour)
     rate = market.rental_rates_usd_per_gpu_hour.get(spec.gpu_model)
     if rate is None:
-        raise ConfigError(f"no rental rate for {spec.gpu_model}: pass one")
+        raise ConfigError(f"no rental rate for {spec.gpu_model}: run `rigshift refresh`")
     return float(rate)
 
 

@@ -217,7 +217,7 @@ def evaluate_site(market: MarketSnapshot, sa: SiteAssumptions) -> SiteResult:
     difficulty = sa.btc_difficulty or market.btc_difficulty
     if not price or not difficulty:
         missing = "BTC price" if not price else "BTC difficulty"
-        raise ConfigError(f"no {missing} in the store: pass it (--btc-price / --btc-difficulty)")
+        raise ConfigError(f"no {missing} in the store: run `rigshift refresh` to load it")
     subsidy = (
         sa.btc_subsidy_btc if sa.btc_subsidy_btc is not None else btc_subsidy_btc(date.today())
     )

@@ -18,8 +18,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.engine.model import GpuAssumptions, GpuSpec, MarketSnapshot
+from dashboard.ui.safe_text import escape
 from scrapers.config import load_settings
-from scrapers.errors import RigShiftError, StoreError
+from scrapers.errors import RigShiftError, StoreBusy, StoreError
 from scrapers.schema import DATA_TABLES
 from scrapers.store import read_connection
 
@@ -65,26 +66,107 @@ class DbState:
         return self.meta.get("dataset") == "demo"
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+# How long a page waits for a writer to let go before it says the store is locked.
+LOCK_WAIT_S = 10.0
+SIDEBAR_WAIT_S = 1.0
+# DuckDB's file header: three 4 KiB blocks before the first data block.
+_HEADER_BYTES = 3 * 4096
+
+
 def db_state(path: str, version: Version) -> DbState:
-    """Classify the database file and read its store_meta."""
+    """Classify the database file and read its store_meta; failures are never cached.
+
+    A lock held by a writer, or a file mid-copy, is gone on a later rerun, so only a
+    readable store's state is cached (keyed by the file's version); errors are raised out
+    of the cached function and turned into a ``broken`` state here, each time.
+    """
     if not path.startswith("md:") and (not Path(path).exists() or Path(path).stat().st_size == 0):
         return DbState("missing", path)
     try:
-        with read_connection(path, wait_s=10) as con:
-            tables = {
-                r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
-            }
-            meta: dict[str, str] = {}
-            if "store_meta" in tables:
-                meta = dict(con.execute("SELECT key, value FROM store_meta").fetchall())
-            rows = 0
-            for table in DATA_TABLES:
-                if table.name in tables:
-                    rows += int(con.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0])
-    except (StoreError, duckdb.Error) as exc:
-        return DbState("broken", path, detail=" ".join(str(exc).split())[:300])
+        return _readable_db_state(path, version)
+    except StoreBusy as exc:
+        return DbState(
+            "broken",
+            path,
+            detail=escape(f"{exc.one_line()}; this page renders again once the writer lets go"),
+        )
+    except (StoreError, duckdb.Error, OSError) as exc:
+        # The text quotes the file's own table names and DuckDB's message: never Markdown.
+        return DbState("broken", path, detail=escape(_one_line(exc)))
+
+
+class ForeignDatabase(StoreError):
+    """The file is a DuckDB database, but not one RigShift wrote."""
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _readable_db_state(path: str, version: Version) -> DbState:
+    with read_connection(path, wait_s=LOCK_WAIT_S) as con:
+        _check_complete(con, path)
+        columns: dict[str, set[str]] = {}
+        for table, column in con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = "
+            "current_database() AND schema_name = 'main'"
+        ).fetchall():
+            columns.setdefault(table, set()).add(column)
+        _check_ours(columns)
+        meta = dict(con.execute("SELECT key, value FROM store_meta").fetchall())
+        rows = 0
+        for table in DATA_TABLES:
+            if table.name in columns:
+                rows += int(con.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0])
     return DbState("ready" if rows else "empty", path, meta=meta)
+
+
+def _check_complete(con: duckdb.DuckDBPyConnection, path: str) -> None:
+    # A truncated copy opens and even counts rows (the metadata sits early in the file); its
+    # data blocks fail only later, on a page. The header says how many blocks there must be.
+    if path.startswith("md:"):
+        return
+    _, _, block_size, total_blocks, *_ = con.execute(
+        "SELECT * FROM pragma_database_size() WHERE database_name = current_database()"
+    ).fetchone()
+    expected_bytes = _HEADER_BYTES + int(block_size) * int(total_blocks)
+    actual_bytes = Path(path).stat().st_size
+    if actual_bytes < expected_bytes:
+        raise StoreError(
+            f"the file is truncated ({actual_bytes:,} of {expected_bytes:,} bytes): "
+            "restore it from a backup or rebuild it with `rigshift refresh`"
+        )
+
+
+def _check_ours(columns: dict[str, set[str]]) -> None:
+    if "store_meta" not in columns and not columns:
+        return  # a fresh, empty file: the "empty" state explains what to do
+    if "store_meta" not in columns:
+        others = ", ".join(sorted(columns)[:3])
+        raise ForeignDatabase(
+            f"this is not a RigShift database (it has other tables: {others}): "
+            "set RIGSHIFT_DB to a RigShift database file"
+        )
+    for table in DATA_TABLES:
+        expected = {c[0] for c in table.columns}
+        if table.name in columns and not expected <= columns[table.name]:
+            missing = ", ".join(sorted(expected - columns[table.name])[:3])
+            raise ForeignDatabase(
+                f"table {table.name} does not have RigShift's columns (missing {missing}): "
+                "set RIGSHIFT_DB to a RigShift database file"
+            )
+
+
+# What a page may raise when the store changes under it; the app shows one line for these.
+READ_ERRORS = (StoreError, duckdb.Error)
+
+
+def read_error_message(exc: Exception) -> str:
+    """One plain line for a read that failed mid-page (escaped: it quotes paths and SQL)."""
+    if isinstance(exc, StoreBusy):
+        return escape(f"{_one_line(exc)}; reload the page once the writer lets go")
+    return escape(f"The database could not be read: {_one_line(exc)}")
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())[:300] or type(exc).__name__
 
 
 @st.cache_data(show_spinner=False)
@@ -178,16 +260,21 @@ def power_price(path: str, version: Version, region: str) -> Any:
         return power_price_for_region(con, region)
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
 def power_price_regions(path: str, version: Version) -> list[str]:
     """Regions with a stored EIA industrial price, for the sidebar's power-price choice."""
+    try:
+        return _power_price_regions(path, version)
+    except (RigShiftError, duckdb.Error):  # no store yet, one without the table, or locked
+        return []  # not cached: the next rerun tries again
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _power_price_regions(path: str, version: Version) -> list[str]:
     from dashboard.engine.market import industrial_price_regions
 
-    try:
-        with read_connection(path) as con:
-            return industrial_price_regions(con)
-    except (RigShiftError, duckdb.Error):  # no store yet, or one without the table
-        return []
+    # An optional sidebar choice: never worth a long wait behind a writer.
+    with read_connection(path, wait_s=SIDEBAR_WAIT_S) as con:
+        return industrial_price_regions(con)
 
 
 def clear() -> None:

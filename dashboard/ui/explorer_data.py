@@ -15,7 +15,7 @@ from dashboard.engine.explorer import (
     ExplorerResult,
     FilterOptions,
 )
-from dashboard.engine.sql_sandbox import QueryResult, run_query
+from dashboard.engine.sql_sandbox import RESULT_CACHE_ENTRIES, QueryResult, run_query
 from dashboard.ui.data import Version
 from scrapers.store import read_connection
 
@@ -85,7 +85,7 @@ def carbon_choices(path: str, version: Version) -> list[CarbonIntensity]:
         return explorer.carbon_choices(con)
 
 
-@st.cache_data(show_spinner=False, max_entries=16, ttl="15m")
+@st.cache_data(show_spinner=False, max_entries=RESULT_CACHE_ENTRIES, ttl="15m")
 def sql_query(path: str, version: Version, sql: str, row_cap: int) -> QueryResult:
     """A sandboxed console query (QueryRefused propagates and is not cached)."""
     return run_query(path, sql, row_cap=row_cap)

@@ -21,6 +21,7 @@ from dashboard.engine import model as m
 from dashboard.engine.model import GpuAssumptions, GpuSpec
 from dashboard.engine.scenario import from_params, to_params
 from dashboard.ui import data
+from dashboard.ui.safe_text import escape
 from scrapers.errors import RigShiftError
 
 _CTX_KEY = "_rigshift_frame"
@@ -292,7 +293,7 @@ def render() -> Frame:
     input_error = _validate(assumptions)
     _share_hint(_sync_url(assumptions))
     for warning in url_warnings:
-        st.warning(f"Link ignored a value: {warning}.", icon=":material/link_off:")
+        st.warning(f"Link ignored a value: {escape(warning)}.", icon=":material/link_off:")
     if db.is_demo:
         st.warning(
             "**DEMO DATA**: bundled sample payloads and dated anchor figures, not live "

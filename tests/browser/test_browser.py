@@ -185,3 +185,21 @@ def test_market_which_price_panel_renders(app_url: str, browser) -> None:  # noq
     assert page.get_by_text("used by verdict").count() >= 1
     assert _shoot(page, "market_which_price").stat().st_size > 10_000
     page.close()
+
+
+def test_url_markdown_payload_renders_as_text(app_url: str, browser) -> None:  # noqa: ANN001
+    from urllib.parse import quote, urlsplit
+
+    payload = "![x](http://127.0.0.1:9/beacon.png) [Session expired](http://evil.example)"
+    planted = ("127.0.0.1:9", "evil.example")
+    page = browser.new_page(viewport={"width": 1440, "height": 2000})
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(f"{app_url}/?gpu={quote(payload)}")
+    page.wait_for_selector(RENDERED, timeout=60_000)
+    page.get_by_text("Link ignored a value").first.wait_for(timeout=30_000)
+    assert page.get_by_text("Session expired").count() >= 1  # shown, as text
+    for host in planted:
+        assert page.locator(f"img[src*='{host}'], a[href*='{host}']").count() == 0
+        assert not [url for url in requested if host in urlsplit(url).netloc]
+    page.close()
