@@ -83,3 +83,7 @@ class RefreshLocked(RigShiftError):
 
 class QueryRefused(RigShiftError):
     """The SQL sandbox refused or stopped a query."""
+
+
+class ValidationError(SanityError):
+    """Every row of a table was refused as impossible (null key, future time, …)."""

@@ -7,6 +7,7 @@ commits on its own, so after an interruption re-run it, or just the failed ``--s
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import uuid
@@ -18,6 +19,7 @@ from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -39,6 +41,7 @@ from scrapers.store import (
     read_connection,
     row_count,
 )
+from scrapers.validation import validate_batch
 
 Progress = Callable[[str], None]
 
@@ -52,6 +55,7 @@ class SourceResult:
     rows_written: int = 0
     error: str | None = None
     unknown_gpu_names: list[str] = field(default_factory=list)
+    rows_refused: int = 0
 
 
 def lock_path(settings: Settings) -> Path:
@@ -257,6 +261,9 @@ def run_source(
                 f"no API key: set RIGSHIFT_{source.id.upper()}_API_KEY (see README)"
             )
         batch, payloads = gather()
+        check_batch(source.id, batch, source.row_noun)  # 0 rows: fail before validating
+        batch, refusals = validate_batch(source.id, batch, source.row_noun)
+        run.rows_refused = refusals.total
         check_batch(source.id, batch, source.row_noun)
         run.unknown_gpu_names = unknown_gpu_names(batch)
         derived = []
@@ -265,19 +272,45 @@ def run_source(
             derived.append(rebuild_sql(snapshot_days(offers)))
         store.write_source(batch, run, payloads, derived)
         return SourceResult(
-            source.id, "ok", run.rows_written, unknown_gpu_names=run.unknown_gpu_names
+            source.id,
+            "ok",
+            run.rows_written,
+            unknown_gpu_names=run.unknown_gpu_names,
+            rows_refused=run.rows_refused,
         )
     except Exception as exc:  # one source's failure, whatever it is, must not stop the run
-        message = exc.one_line() if isinstance(exc, RigShiftError) else _describe(exc)
+        message = exc.one_line() if isinstance(exc, RigShiftError) else describe(exc)
         run.status = "failed"
         run.error = f"{source.id}: {message}"
         try:
             store.record_run(run)
-        except RigShiftError:
-            pass  # the store itself is unavailable; the CLI still reports the failure
-        return SourceResult(source.id, "failed", error=run.error)
+        except Exception:  # noqa: BLE001 - the store itself is unusable (disk full, gone)
+            pass  # the CLI still reports the failure; the next sources are tried
+        return SourceResult(source.id, "failed", error=run.error, rows_refused=run.rows_refused)
 
 
-def _describe(exc: Exception) -> str:
+def describe(exc: BaseException) -> str:
+    """A project one-liner for an exception RigShift did not raise on purpose.
+
+    Raw library text (``ArrowInvalid: …``, ``OSError: [Errno 75] …``) means nothing to the
+    person running a refresh, so known families get a sentence saying what happened and what
+    to do; anything else names only the exception type, with the way to get the detail.
+    """
     text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    lowered = text.lower()
+    if "no space left" in lowered or getattr(exc, "errno", None) == errno.ENOSPC:
+        return "store write failed: no space left on the database's device (free some space)"
+    if "file too large" in lowered or getattr(exc, "errno", None) == errno.EFBIG:
+        return "store write failed: file too large for the database's file system or limits"
+    if isinstance(exc, duckdb.Error):
+        return f"store error ({type(exc).__name__}): the database could not be written"
+    if isinstance(exc, pa.ArrowException):
+        return "the answer held values of an unexpected type (layout changed?)"
+    if isinstance(exc, UnicodeError):
+        return "a setting holds characters HTTP cannot carry (API keys must be ASCII)"
+    if isinstance(exc, OverflowError) or "out of range" in lowered:
+        return "the answer held a number or date out of range (layout changed?)"
+    if isinstance(exc, OSError):
+        reason = os.strerror(exc.errno).lower() if exc.errno else "i/o error"
+        return f"local I/O failed: {reason}"
+    return f"unexpected {type(exc).__name__} (run with RIGSHIFT_DEBUG=1 for the detail)"

@@ -35,6 +35,7 @@ from scrapers.schema import (
     DATA_TABLES,
     LINEAGE_COLUMNS,
     SCHEMA_VERSION,
+    SCRAPE_RUNS_MIGRATIONS,
     SUPPORT_DDL,
     TABLES_BY_NAME,
     Table,
@@ -123,6 +124,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for table in DATA_TABLES:
         con.execute(table.ddl())
     for ddl in SUPPORT_DDL:
+        con.execute(ddl)
+    for ddl in SCRAPE_RUNS_MIGRATIONS:  # a store created before these columns existed
         con.execute(ddl)
     con.execute("INSERT OR IGNORE INTO store_meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
 
@@ -285,6 +288,7 @@ class RunRecord:
     rows_written: int = 0
     error: str | None = None
     unknown_gpu_names: list[str] = field(default_factory=list)
+    rows_refused: int = 0  # rows validation refused as impossible (scrapers.validation)
 
 
 class Store:
@@ -371,7 +375,8 @@ def _naive(ts: datetime) -> datetime:
 
 def _insert_run(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
     con.execute(
-        "INSERT OR REPLACE INTO scrape_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO scrape_runs (run_id, source, started_at, finished_at, status,"
+        " rows_written, error, unknown_gpu_names, rows_refused) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             run.run_id,
             run.source,
@@ -381,6 +386,7 @@ def _insert_run(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
             run.rows_written,
             run.error,
             run.unknown_gpu_names,
+            run.rows_refused,
         ],
     )
 

@@ -136,7 +136,10 @@ def from_unix(value: Any) -> datetime | None:
         return None
     if number > 1e11:  # milliseconds: 1e11 s is the year 5138
         number /= 1000.0
-    return datetime.fromtimestamp(number, UTC).replace(tzinfo=None)
+    try:
+        return datetime.fromtimestamp(number, UTC).replace(tzinfo=None)
+    except (OverflowError, OSError, ValueError):  # beyond year 1..9999 (EOVERFLOW on Linux)
+        raise ParseError(f"unix time {value!r:.30} is out of range: layout changed?") from None
 
 
 def require(mapping: Mapping[str, Any], key: str, where: str) -> Any:
