@@ -50,6 +50,14 @@ class ResponseTooLarge(FetchError):
     """The body exceeded the size cap for the source."""
 
 
+class RequestDeadline(FetchError):
+    """The whole request (headers and body) did not finish within the overall deadline."""
+
+
+class RedirectRefused(FetchError):
+    """The upstream redirected to a host the source does not declare."""
+
+
 class TooManyRedirects(FetchError):
     """The upstream redirected more often than allowed (a loop, usually)."""
 

@@ -66,6 +66,9 @@ class Source:
     # limit; 0 leaves only the global floor. The runner registers it with the session, which
     # paces at max(floor, this, robots.txt crawl-delay); a floor of 0 disables it (tests).
     request_interval_s: ClassVar[float] = 0.0
+    # Hosts (``name[:port]``) besides the requested one that this source's upstream may
+    # redirect to; a redirect anywhere else fails the request (scrapers.http).
+    redirect_hosts: ClassVar[frozenset[str]] = frozenset()
 
     def queries(self, ctx: Context) -> list[Query]:
         """The requests a refresh makes (pure)."""
@@ -78,9 +81,16 @@ class Source:
     def fetch(self, query: Query, session: PoliteSession, settings: Settings) -> Response:
         """Perform ``query`` through the polite session, honouring the base-URL override."""
         url = settings.rebase(self.id, query.url)
+        hosts = self.redirect_hosts
         if query.method == "POST":
-            return session.post(url, json=query.json, params=query.params, headers=query.headers)
-        return session.get(url, params=query.params, headers=query.headers)
+            return session.post(
+                url,
+                json=query.json,
+                params=query.params,
+                headers=query.headers,
+                redirect_hosts=hosts,
+            )
+        return session.get(url, params=query.params, headers=query.headers, redirect_hosts=hosts)
 
     def parse(self, query: Query, response: Response, ctx: Context) -> Batch:
         """Rows for the store's tables from one response (pure)."""
