@@ -81,6 +81,10 @@ class StoreError(RigShiftError):
     """The database could not be opened or written."""
 
 
+class ForeignDatabase(StoreError):
+    """The database file belongs to another application or is not DuckDB at all."""
+
+
 class StoreBusy(StoreError):
     """Another process holds the database lock for longer than we wait."""
 

@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 
 from scrapers.checks import check_batch
 from scrapers.config import Settings
-from scrapers.errors import RefreshLocked, RigShiftError
+from scrapers.errors import ConfigError, RefreshLocked, RigShiftError
 from scrapers.http import PoliteSession
 from scrapers.rental_index import rebuild_sql
 from scrapers.schema import TABLES_BY_NAME
@@ -69,8 +69,23 @@ def lock_path(settings: Settings) -> Path:
 def refresh_lock(settings: Settings) -> Iterator[None]:
     """Hold the refresh lock, or raise :class:`RefreshLocked` at once."""
     path = lock_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except IsADirectoryError:
+        raise ConfigError(f"the refresh lock {path} is a directory: remove or rename it") from None
+    except (FileExistsError, NotADirectoryError):
+        raise ConfigError(
+            f"the refresh lock {path} lies under a file: choose another RIGSHIFT_DB"
+        ) from None
+    except PermissionError:
+        raise ConfigError(
+            f"cannot create the refresh lock {path}: permission denied; choose a writable "
+            "RIGSHIFT_DB directory"
+        ) from None
+    except OSError as exc:
+        reason = (exc.strerror or "unusable").lower()
+        raise ConfigError(f"cannot create the refresh lock {path}: {reason}") from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -301,7 +316,7 @@ def describe(exc: BaseException) -> str:
     if "no space left" in lowered or getattr(exc, "errno", None) == errno.ENOSPC:
         return "store write failed: no space left on the database's device (free some space)"
     if "file too large" in lowered or getattr(exc, "errno", None) == errno.EFBIG:
-        return "store write failed: file too large for the database's file system or limits"
+        return "store write failed: no space left under the file-size limit (ulimit -f)"
     if isinstance(exc, duckdb.Error):
         return f"store error ({type(exc).__name__}): the database could not be written"
     if isinstance(exc, pa.ArrowException):
