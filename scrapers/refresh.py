@@ -323,7 +323,8 @@ def describe(exc: BaseException) -> str:
         return "the answer held values of an unexpected type (layout changed?)"
     if isinstance(exc, UnicodeError):
         return "a setting holds characters HTTP cannot carry (API keys must be ASCII)"
-    if isinstance(exc, OverflowError) or "out of range" in lowered:
+    overflow = getattr(exc, "errno", None) == errno.EOVERFLOW  # fromtimestamp of a huge value
+    if isinstance(exc, OverflowError) or overflow or "out of range" in lowered:
         return "the answer held a number or date out of range (layout changed?)"
     if isinstance(exc, OSError):
         reason = os.strerror(exc.errno).lower() if exc.errno else "i/o error"
