@@ -7,9 +7,9 @@ Library errors are mapped to the typed errors in :mod:`scrapers.errors`.
 Limits that hold against a hostile or broken upstream:
 
 - **Overall deadline** (``request_deadline_s``, default 120 s, ``RIGSHIFT_HTTP_DEADLINE_S``):
-  one attempt's body must be complete by then, whatever the pace of single reads. A
-  watchdog shuts the socket down, so a body dripping a byte every 1.5 s ends at the deadline
-  with :class:`RequestDeadline` (not retried: the next attempt would drip too).
+  one attempt's headers and body must be complete by then, whatever the pace of single
+  reads. A watchdog shuts the socket down, so a body dripping a byte every 1.5 s ends at the
+  deadline with :class:`RequestDeadline` (not retried: the next attempt would drip too).
 - **Size caps** on every body after decoding: ``max_response_bytes`` (50 MiB) for data,
   :data:`ROBOTS_MAX_BYTES` (512 KiB, Google's limit) for ``robots.txt``, so a gzip bomb
   stops at the cap.
@@ -34,6 +34,8 @@ from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
 import requests
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ReadTimeoutError
 
 from scrapers import __version__
@@ -58,6 +60,82 @@ MAX_REDIRECTS = 5
 BACKOFF_MAX_S = 30.0
 ROBOTS_MAX_BYTES = 512 * 1024
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+
+# The overall deadline needs the socket of the exchange in flight, also while the headers
+# are read (a server can drip those too). urllib3 hands a connection its socket inside the
+# pool, so connections report it, just before waiting for the answer, to the watchdog of
+# the request running on this thread.
+_WATCH = threading.local()
+
+
+def _report_socket(sock: socket.socket | None) -> None:
+    hook = getattr(_WATCH, "hook", None)
+    if hook is not None and sock is not None:
+        hook(sock)
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    def getresponse(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
+        _report_socket(self.sock)
+        return super().getresponse(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def getresponse(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
+        _report_socket(self.sock)  # type: ignore[arg-type]
+        return super().getresponse(*args, **kwargs)
+
+
+class _WatchedPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _Watchdog:
+    """Shuts the exchange's socket down once ``deadline_s`` has passed."""
+
+    def __init__(self, deadline_s: float) -> None:
+        self.expired = threading.Event()
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self._timer = threading.Timer(deadline_s, self._fire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Watchdog:
+        _WATCH.hook = self.watch
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+        _WATCH.hook = None
+
+    def watch(self, sock: socket.socket) -> None:
+        """Cover ``sock``; one reported after the deadline is shut at once."""
+        with self._lock:
+            self._sockets.append(sock)
+            late = self.expired.is_set()
+        if late:
+            _shutdown(sock)
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.expired.set()
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shutdown(sock)
+
+
+def _shutdown(sock: socket.socket) -> None:
+    # shutdown(), unlike close(), wakes a recv blocked in another thread at once.
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed: the read is over anyway
 
 
 @dataclass(frozen=True)
@@ -105,6 +183,9 @@ class PoliteSession:
         self._session = requests.Session()
         self._session.headers["User-Agent"] = USER_AGENT
         self._session.max_redirects = MAX_REDIRECTS
+        for adapter in self._session.adapters.values():
+            manager = adapter.poolmanager  # type: ignore[attr-defined]
+            manager.pool_classes_by_scheme = {"http": _WatchedPool, "https": _WatchedHTTPSPool}
         self._sleep = sleep
         self._clock = clock
         self._robots: dict[str, RobotFileParser | None] = {}
@@ -331,21 +412,19 @@ class PoliteSession:
         after decoding) and URL, all within the overall deadline."""
         timeout = (self.settings.connect_timeout_s, self.settings.timeout_s)
         deadline_s = self.settings.request_deadline_s
-        expired = threading.Event()
+        watchdog = _Watchdog(deadline_s)
+        expired = watchdog.expired
         try:
-            with self._session.request(
-                method, url, timeout=timeout, stream=True, allow_redirects=False, **kwargs
-            ) as resp:
-                watchdog = threading.Timer(deadline_s, _cut, args=(_socket_of(resp), expired))
-                watchdog.daemon = True
-                watchdog.start()
-                try:
-                    if resp.status_code >= 300:
-                        body = b""  # error and redirect bodies are not read (or capped)
-                    else:
-                        body = _read_capped(resp, url, cap)
-                finally:
-                    watchdog.cancel()
+            with (
+                watchdog,
+                self._session.request(
+                    method, url, timeout=timeout, stream=True, allow_redirects=False, **kwargs
+                ) as resp,
+            ):
+                if resp.status_code >= 300:
+                    body = b""  # error and redirect bodies are not read (or capped)
+                else:
+                    body = _read_capped(resp, url, cap)
                 if expired.is_set():
                     raise _deadline(url, deadline_s)
                 return resp.status_code, resp.headers, body, resp.url
@@ -398,28 +477,6 @@ def _read_capped(resp: requests.Response, url: str, cap: int) -> bytes:
             raise ResponseTooLarge(f"{_short(url)} sent over {cap:,} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def _socket_of(resp: requests.Response) -> socket.socket | None:
-    """The socket a streamed response reads from (http.client keeps it behind its file)."""
-    try:
-        return resp.raw._fp.fp.raw._sock  # type: ignore[union-attr]
-    except AttributeError:
-        sock = getattr(getattr(resp.raw, "connection", None), "sock", None)
-        return sock if isinstance(sock, socket.socket) else None
-
-
-def _cut(sock: socket.socket | None, expired: threading.Event) -> None:
-    """Watchdog: the deadline passed; shut the socket so a blocked read returns now.
-
-    shutdown(), unlike close(), wakes a recv blocked in another thread at once.
-    """
-    expired.set()
-    if sock is not None:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass  # already closed: the read is over anyway
 
 
 def _deadline(url: str, deadline_s: float) -> RequestDeadline:

@@ -178,3 +178,22 @@ def test_a_redirect_without_location_is_its_own_error(
     with PoliteSession(settings) as http:
         with pytest.raises(HTTPStatusError, match="HTTP 302 from .* without a Location header"):
             http.get(server.url + PATH)
+
+
+def drip_headers(h) -> None:
+    h.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+    for _ in range(100):
+        try:
+            h.wfile.write(b"a")
+            h.wfile.flush()
+        except OSError:
+            return None
+        time.sleep(0.5)
+    return None
+
+
+def test_dripping_headers_also_end_at_the_deadline(server: LocalServer, settings: Settings) -> None:
+    server.route(PATH, drip_headers)
+    quick = replace(settings, request_deadline_s=1.5, timeout_s=5.0, retries=0)
+    with PoliteSession(quick) as http, pytest.raises(RequestDeadline, match="1.5 s deadline"):
+        http.get(server.url + PATH)
