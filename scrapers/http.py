@@ -258,7 +258,8 @@ class PoliteSession:
     ) -> Response:
         """Send one logical request, retrying transient failures.
 
-        Redirects may lead to ``url``'s own host or to ``redirect_hosts`` (``name[:port]``).
+        Redirects may lead to ``url``'s own host or to ``redirect_hosts`` (``name[:port]``, or
+        ``name:*`` for any port of that name).
         """
         if obey_robots:
             self._check_robots(url)
@@ -372,7 +373,7 @@ class PoliteSession:
                 )
             target = urljoin(final, location)
             host = urlsplit(target).netloc
-            if host not in allowed:
+            if not _host_allowed(target, allowed):
                 raise RedirectRefused(
                     f"{_short(final)} redirected to {host}, a host {origin} does not declare"
                 )
@@ -460,6 +461,12 @@ class PoliteSession:
             raise FetchError(
                 f"a header for {_short(url)} holds non-Latin-1 characters (check the API key)"
             ) from None
+
+
+def _host_allowed(url: str, allowed: set[str]) -> bool:
+    """``url``'s ``host[:port]`` is allowed exactly, or its host name by a ``name:*`` entry."""
+    parts = urlsplit(url)
+    return parts.netloc in allowed or f"{parts.hostname}:*" in allowed
 
 
 def _read_capped(resp: requests.Response, url: str, cap: int) -> bytes:

@@ -82,6 +82,11 @@ class Source:
         """Perform ``query`` through the polite session, honouring the base-URL override."""
         url = settings.rebase(self.id, query.url)
         hosts = self.redirect_hosts
+        override = settings.base_url(self.id)
+        if override:
+            # A mirror or stand-in replaces the upstream: its redirects stay on the mirror's
+            # machine (any port), as the upstream's stay on its declared hosts.
+            hosts = hosts | {f"{urlsplit(override).hostname}:*"}
         if query.method == "POST":
             return session.post(
                 url,
