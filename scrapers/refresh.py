@@ -247,7 +247,8 @@ def refresh(
                 )
                 done = results[-1]
                 if done.status == "ok":
-                    say(f"{prefix}: ok, {done.rows_written} rows")
+                    refused = f", {done.rows_refused} refused" if done.rows_refused else ""
+                    say(f"{prefix}: ok, {done.rows_written} rows{refused}")
                 else:
                     say(f"{prefix}: FAILED: {done.error}")
         finally:
