@@ -4,6 +4,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
+# `make run PORT=8600 HOST=0.0.0.0`: the app binds to loopback unless HOST says otherwise.
+PORT ?= 8501
+HOST ?= 127.0.0.1
 
 .PHONY: run test install lint bench demo clean
 
@@ -17,7 +20,7 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 run: install
-	$(BIN)/rigshift dashboard
+	$(BIN)/rigshift dashboard --port $(PORT) --host $(HOST)
 
 demo: install
 	$(BIN)/rigshift demo

@@ -7,13 +7,18 @@
   are spaced max(floor, the source's ``request_interval_s``, robots.txt crawl-delay) apart;
   ``0`` turns the floor and the per-source intervals off (tests, local mirrors), leaving
   only a crawl-delay the host itself publishes in robots.txt.
-- ``RIGSHIFT_HTTP_RETRIES``, ``RIGSHIFT_HTTP_TIMEOUT_S``, ``RIGSHIFT_HTTP_CONNECT_TIMEOUT_S``,
-  ``RIGSHIFT_HTTP_BACKOFF_S``, ``RIGSHIFT_RETRY_AFTER_MAX_S``.
+- ``RIGSHIFT_HTTP_RETRIES`` (a whole number 0..20), ``RIGSHIFT_HTTP_TIMEOUT_S`` (per read),
+  ``RIGSHIFT_HTTP_CONNECT_TIMEOUT_S``, ``RIGSHIFT_HTTP_DEADLINE_S`` (a whole request, default
+  120 s), ``RIGSHIFT_HTTP_BACKOFF_S``, ``RIGSHIFT_RETRY_AFTER_MAX_S``. Every number must be
+  finite; timeouts and the deadline must be above 0. A bad value is a one-line ConfigError
+  naming the setting, at start-up, not a failure of every source later.
+- API keys must be printable ASCII (they travel in HTTP headers or URLs).
 - ``RIGSHIFT_CONFIG``: path of the TOML file (default ``rigshift.toml`` in the working dir).
 """
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -30,7 +35,12 @@ REFERENCE_DIR = DATA_DIR / "reference"
 SAMPLES_DIR = DATA_DIR / "samples"
 
 
+MAX_RETRIES = 20
+
+
 def _load_toml(path: Path) -> dict[str, Any]:
+    if path.is_dir():
+        raise ConfigError(f"RIGSHIFT_CONFIG {path} is a directory: point it at a TOML file")
     if not path.exists():
         return {}
     try:
@@ -38,19 +48,50 @@ def _load_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except OSError as exc:
+        reason = os.strerror(exc.errno).lower() if exc.errno else "unreadable"
+        raise ConfigError(f"RIGSHIFT_CONFIG {path}: {reason}: fix or unset it") from None
 
 
-def _float(env: dict[str, str], name: str, default: float, file_value: Any = None) -> float:
+def _float(
+    env: dict[str, str],
+    name: str,
+    default: float,
+    file_value: Any = None,
+    *,
+    positive: bool = False,
+) -> float:
     raw = env.get(name, file_value)
     if raw is None or raw == "":
         return default
     try:
         value = float(raw)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if not math.isfinite(value):
+        raise ConfigError(f"{name} must be a finite number, got {raw!r}")
     if value < 0:
         raise ConfigError(f"{name} must not be negative, got {raw!r}")
+    if positive and value == 0:
+        raise ConfigError(f"{name} must be above 0 (seconds), got {raw!r}")
     return value
+
+
+def _retries(env: dict[str, str], file_value: Any) -> int:
+    name = "RIGSHIFT_HTTP_RETRIES"
+    value = _float(env, name, 3, file_value)
+    if value != int(value) or value > MAX_RETRIES:
+        raise ConfigError(f"{name} must be a whole number 0..{MAX_RETRIES}, got {value:g}")
+    return int(value)
+
+
+def _check_key(source_id: str, key: str) -> str:
+    if not key.isascii() or not key.isprintable():
+        raise ConfigError(
+            f"RIGSHIFT_{source_id.upper()}_API_KEY holds characters other than printable "
+            "ASCII: paste the key again without quotes, spaces or accents"
+        )
+    return key
 
 
 @dataclass(frozen=True)
@@ -66,6 +107,7 @@ class Settings:
     connect_timeout_s: float = 5.0
     retry_after_max_s: float = 60.0
     backoff_base_s: float = 0.5
+    request_deadline_s: float = 120.0
     max_response_bytes: int = 50 * 1024 * 1024
 
     def base_url(self, source_id: str) -> str | None:
@@ -144,8 +186,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         elif name.endswith("_API_KEY"):
             api_keys[name[len("RIGSHIFT_") : -len("_API_KEY")].lower()] = value
 
+    api_keys = {sid: _check_key(sid, key) for sid, key in api_keys.items()}
     http = doc.get("http", {}) if isinstance(doc.get("http"), dict) else {}
-    retries = _float(env, "RIGSHIFT_HTTP_RETRIES", 3, http.get("retries"))
+    retries = _retries(env, http.get("retries"))
     return Settings(
         db_path=str(env.get("RIGSHIFT_DB") or doc.get("db") or DEFAULT_DB),
         base_urls=base_urls,
@@ -153,10 +196,19 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         min_host_interval_s=_float(
             env, "RIGSHIFT_HTTP_MIN_INTERVAL_S", 2.0, http.get("min_host_interval_s")
         ),
-        retries=int(retries),
-        timeout_s=_float(env, "RIGSHIFT_HTTP_TIMEOUT_S", 30.0, http.get("timeout_s")),
+        retries=retries,
+        timeout_s=_float(
+            env, "RIGSHIFT_HTTP_TIMEOUT_S", 30.0, http.get("timeout_s"), positive=True
+        ),
         connect_timeout_s=_float(
-            env, "RIGSHIFT_HTTP_CONNECT_TIMEOUT_S", 5.0, http.get("connect_timeout_s")
+            env,
+            "RIGSHIFT_HTTP_CONNECT_TIMEOUT_S",
+            5.0,
+            http.get("connect_timeout_s"),
+            positive=True,
+        ),
+        request_deadline_s=_float(
+            env, "RIGSHIFT_HTTP_DEADLINE_S", 120.0, http.get("deadline_s"), positive=True
         ),
         retry_after_max_s=_float(
             env, "RIGSHIFT_RETRY_AFTER_MAX_S", 60.0, http.get("retry_after_max_s")

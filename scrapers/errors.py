@@ -50,6 +50,14 @@ class ResponseTooLarge(FetchError):
     """The body exceeded the size cap for the source."""
 
 
+class RequestDeadline(FetchError):
+    """The whole request (headers and body) did not finish within the overall deadline."""
+
+
+class RedirectRefused(FetchError):
+    """The upstream redirected to a host the source does not declare."""
+
+
 class TooManyRedirects(FetchError):
     """The upstream redirected more often than allowed (a loop, usually)."""
 
@@ -73,6 +81,10 @@ class StoreError(RigShiftError):
     """The database could not be opened or written."""
 
 
+class ForeignDatabase(StoreError):
+    """The database file belongs to another application or is not DuckDB at all."""
+
+
 class StoreBusy(StoreError):
     """Another process holds the database lock for longer than we wait."""
 
@@ -83,3 +95,7 @@ class RefreshLocked(RigShiftError):
 
 class QueryRefused(RigShiftError):
     """The SQL sandbox refused or stopped a query."""
+
+
+class ValidationError(SanityError):
+    """Every row of a table was refused as impossible (null key, future time, …)."""

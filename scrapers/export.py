@@ -17,6 +17,7 @@ import duckdb
 
 from scrapers.errors import StoreBusy, StoreError
 from scrapers.schema import DATA_TABLES, LINEAGE_COLUMNS
+from scrapers.store import WRITE_CONFIG
 
 # table -> SQL expression of the date used for the month partition
 DATE_COLUMNS = {
@@ -46,7 +47,7 @@ SUPPORT_PARTITIONS = {
 
 
 def _attach(db_path: str, wait_s: float = 30.0) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(":memory:")
+    con = duckdb.connect(":memory:", config=dict(WRITE_CONFIG))  # no extension downloads
     deadline = time.monotonic() + wait_s
     while True:
         try:

@@ -7,6 +7,7 @@ commits on its own, so after an interruption re-run it, or just the failed ``--s
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import uuid
@@ -18,12 +19,13 @@ from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from scrapers.checks import check_batch
 from scrapers.config import Settings
-from scrapers.errors import RefreshLocked, RigShiftError
+from scrapers.errors import ConfigError, RefreshLocked, RigShiftError
 from scrapers.http import PoliteSession
 from scrapers.rental_index import rebuild_sql
 from scrapers.schema import TABLES_BY_NAME
@@ -39,6 +41,7 @@ from scrapers.store import (
     read_connection,
     row_count,
 )
+from scrapers.validation import validate_batch
 
 Progress = Callable[[str], None]
 
@@ -52,6 +55,7 @@ class SourceResult:
     rows_written: int = 0
     error: str | None = None
     unknown_gpu_names: list[str] = field(default_factory=list)
+    rows_refused: int = 0
 
 
 def lock_path(settings: Settings) -> Path:
@@ -65,8 +69,23 @@ def lock_path(settings: Settings) -> Path:
 def refresh_lock(settings: Settings) -> Iterator[None]:
     """Hold the refresh lock, or raise :class:`RefreshLocked` at once."""
     path = lock_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except IsADirectoryError:
+        raise ConfigError(f"the refresh lock {path} is a directory: remove or rename it") from None
+    except (FileExistsError, NotADirectoryError):
+        raise ConfigError(
+            f"the refresh lock {path} lies under a file: choose another RIGSHIFT_DB"
+        ) from None
+    except PermissionError:
+        raise ConfigError(
+            f"cannot create the refresh lock {path}: permission denied; choose a writable "
+            "RIGSHIFT_DB directory"
+        ) from None
+    except OSError as exc:
+        reason = (exc.strerror or "unusable").lower()
+        raise ConfigError(f"cannot create the refresh lock {path}: {reason}") from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -228,7 +247,8 @@ def refresh(
                 )
                 done = results[-1]
                 if done.status == "ok":
-                    say(f"{prefix}: ok, {done.rows_written} rows")
+                    refused = f", {done.rows_refused} refused" if done.rows_refused else ""
+                    say(f"{prefix}: ok, {done.rows_written} rows{refused}")
                 else:
                     say(f"{prefix}: FAILED: {done.error}")
         finally:
@@ -257,6 +277,9 @@ def run_source(
                 f"no API key: set RIGSHIFT_{source.id.upper()}_API_KEY (see README)"
             )
         batch, payloads = gather()
+        check_batch(source.id, batch, source.row_noun)  # 0 rows: fail before validating
+        batch, refusals = validate_batch(source.id, batch, source.row_noun)
+        run.rows_refused = refusals.total
         check_batch(source.id, batch, source.row_noun)
         run.unknown_gpu_names = unknown_gpu_names(batch)
         derived = []
@@ -265,19 +288,46 @@ def run_source(
             derived.append(rebuild_sql(snapshot_days(offers)))
         store.write_source(batch, run, payloads, derived)
         return SourceResult(
-            source.id, "ok", run.rows_written, unknown_gpu_names=run.unknown_gpu_names
+            source.id,
+            "ok",
+            run.rows_written,
+            unknown_gpu_names=run.unknown_gpu_names,
+            rows_refused=run.rows_refused,
         )
     except Exception as exc:  # one source's failure, whatever it is, must not stop the run
-        message = exc.one_line() if isinstance(exc, RigShiftError) else _describe(exc)
+        message = exc.one_line() if isinstance(exc, RigShiftError) else describe(exc)
         run.status = "failed"
         run.error = f"{source.id}: {message}"
         try:
             store.record_run(run)
-        except RigShiftError:
-            pass  # the store itself is unavailable; the CLI still reports the failure
-        return SourceResult(source.id, "failed", error=run.error)
+        except Exception:  # noqa: BLE001 - the store itself is unusable (disk full, gone)
+            pass  # the CLI still reports the failure; the next sources are tried
+        return SourceResult(source.id, "failed", error=run.error, rows_refused=run.rows_refused)
 
 
-def _describe(exc: Exception) -> str:
+def describe(exc: BaseException) -> str:
+    """A project one-liner for an exception RigShift did not raise on purpose.
+
+    Raw library text (``ArrowInvalid: …``, ``OSError: [Errno 75] …``) means nothing to the
+    person running a refresh, so known families get a sentence saying what happened and what
+    to do; anything else names only the exception type, with the way to get the detail.
+    """
     text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    lowered = text.lower()
+    if "no space left" in lowered or getattr(exc, "errno", None) == errno.ENOSPC:
+        return "store write failed: no space left on the database's device (free some space)"
+    if "file too large" in lowered or getattr(exc, "errno", None) == errno.EFBIG:
+        return "store write failed: no space left under the file-size limit (ulimit -f)"
+    if isinstance(exc, duckdb.Error):
+        return f"store error ({type(exc).__name__}): the database could not be written"
+    if isinstance(exc, pa.ArrowException):
+        return "the answer held values of an unexpected type (layout changed?)"
+    if isinstance(exc, UnicodeError):
+        return "a setting holds characters HTTP cannot carry (API keys must be ASCII)"
+    overflow = getattr(exc, "errno", None) == errno.EOVERFLOW  # fromtimestamp of a huge value
+    if isinstance(exc, OverflowError) or overflow or "out of range" in lowered:
+        return "the answer held a number or date out of range (layout changed?)"
+    if isinstance(exc, OSError):
+        reason = os.strerror(exc.errno).lower() if exc.errno else "i/o error"
+        return f"local I/O failed: {reason}"
+    return f"unexpected {type(exc).__name__} (run with RIGSHIFT_DEBUG=1 for the detail)"

@@ -160,8 +160,13 @@ CREATE TABLE IF NOT EXISTS scrape_runs (
   rows_written INTEGER NOT NULL DEFAULT 0,
   error VARCHAR,
   unknown_gpu_names VARCHAR[],
+  rows_refused INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (run_id, source)
 )"""
+# Columns added after a release, with the ALTER that brings an older store up to date.
+SCRAPE_RUNS_MIGRATIONS = (
+    "ALTER TABLE scrape_runs ADD COLUMN IF NOT EXISTS rows_refused INTEGER DEFAULT 0",
+)
 
 RAW_PAYLOADS_DDL = """
 CREATE TABLE IF NOT EXISTS raw_payloads (

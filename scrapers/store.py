@@ -30,11 +30,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from scrapers.errors import StoreBusy, StoreError
+from scrapers.errors import ConfigError, ForeignDatabase, StoreBusy, StoreError
 from scrapers.schema import (
     DATA_TABLES,
     LINEAGE_COLUMNS,
     SCHEMA_VERSION,
+    SCRAPE_RUNS_MIGRATIONS,
     SUPPORT_DDL,
     TABLES_BY_NAME,
     Table,
@@ -70,23 +71,57 @@ READ_CONFIG: dict[str, str | bool | int] = {
 }
 
 
+# Writers need files (the database itself) but never extensions: without this a SQLite file
+# given as RIGSHIFT_DB made DuckDB download its sqlite extension from the network.
+WRITE_CONFIG: dict[str, str | bool | int] = {
+    "autoload_known_extensions": False,
+    "autoinstall_known_extensions": False,
+}
+
+
+def open_problem(path: str, exc: BaseException) -> StoreError | ConfigError:
+    """A one-line, actionable error for a database file DuckDB could not open."""
+    text = str(exc)
+    lowered = text.lower()
+    if "not a valid duckdb database" in lowered or "extension" in lowered:
+        return ForeignDatabase(
+            f"{path} is not a DuckDB database file: point RIGSHIFT_DB at a RigShift store "
+            "or a new path"
+        )
+    if "permission denied" in lowered or "read-only file system" in lowered:
+        return ConfigError(
+            f"cannot write the database at {path}: permission denied; choose a writable "
+            "RIGSHIFT_DB (or fix the directory's permissions)"
+        )
+    if "no space left" in lowered:
+        return StoreError(f"cannot write the database at {path}: no space left on its device")
+    if "not a directory" in lowered or "is a directory" in lowered:
+        return ConfigError(
+            f"RIGSHIFT_DB {path} is not a usable file path (a directory, or under a file)"
+        )
+    return StoreError(f"cannot open database {path}: {' '.join(text.split())[:160]}")
+
+
 def _connect_with_retry(path: str, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + wait_s
     delay = 0.01
     while True:
         try:
-            if read_only and not path.startswith("md:"):  # MotherDuck needs its extension
-                return duckdb.connect(path, read_only=True, config=dict(READ_CONFIG))
-            return duckdb.connect(path, read_only=read_only)
+            if path.startswith("md:"):  # MotherDuck needs its extension
+                return duckdb.connect(path, read_only=read_only)
+            config = READ_CONFIG if read_only else WRITE_CONFIG
+            return duckdb.connect(path, read_only=read_only, config=dict(config))
         except duckdb.IOException as exc:
             if not _is_lock_error(exc):
-                raise StoreError(f"cannot open database {path}: {exc}") from None
+                raise open_problem(path, exc) from None
             if time.monotonic() >= deadline:
                 raise StoreBusy(
                     f"database {path} stayed locked by another process for {wait_s:.0f} s"
                 ) from None
             time.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 2, 0.25)
+        except duckdb.Error as exc:  # corrupt, truncated, or another format
+            raise open_problem(path, exc) from None
 
 
 @contextmanager
@@ -109,13 +144,45 @@ def write_connection(
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short-lived read-write connection with the schema ensured."""
     if not path.startswith("md:"):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if Path(path).is_dir():
+            raise ConfigError(f"RIGSHIFT_DB {path} is a directory: name a file inside it")
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise ConfigError(
+                f"RIGSHIFT_DB {path} lies under a file, not a directory: choose another path"
+            ) from None
+        except PermissionError:
+            raise ConfigError(
+                f"cannot create the directory of RIGSHIFT_DB {path}: permission denied"
+            ) from None
     con = _connect_with_retry(path, read_only=False, wait_s=wait_s)
     try:
+        refuse_foreign(con, path)
         ensure_schema(con)
         yield con
     finally:
         con.close()
+
+
+def refuse_foreign(con: duckdb.DuckDBPyConnection, path: str) -> None:
+    """Raise when ``path`` holds someone else's tables: never add ours beside them.
+
+    A RigShift store has ``store_meta``; an empty file is a new store. Anything else is
+    another application's database that a mistyped RIGSHIFT_DB would otherwise alter.
+    """
+    names = {
+        row[0]
+        for row in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+        ).fetchall()
+    }
+    if names and "store_meta" not in names:
+        shown = ", ".join(sorted(names)[:3]) + (", …" if len(names) > 3 else "")
+        raise ForeignDatabase(
+            f"{path} is another application's database (tables {shown}; no store_meta): "
+            "point RIGSHIFT_DB at a RigShift store or a new path"
+        )
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -123,6 +190,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for table in DATA_TABLES:
         con.execute(table.ddl())
     for ddl in SUPPORT_DDL:
+        con.execute(ddl)
+    for ddl in SCRAPE_RUNS_MIGRATIONS:  # a store created before these columns existed
         con.execute(ddl)
     con.execute("INSERT OR IGNORE INTO store_meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
 
@@ -285,6 +354,7 @@ class RunRecord:
     rows_written: int = 0
     error: str | None = None
     unknown_gpu_names: list[str] = field(default_factory=list)
+    rows_refused: int = 0  # rows validation refused as impossible (scrapers.validation)
 
 
 class Store:
@@ -371,7 +441,8 @@ def _naive(ts: datetime) -> datetime:
 
 def _insert_run(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
     con.execute(
-        "INSERT OR REPLACE INTO scrape_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO scrape_runs (run_id, source, started_at, finished_at, status,"
+        " rows_written, error, unknown_gpu_names, rows_refused) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             run.run_id,
             run.source,
@@ -381,6 +452,7 @@ def _insert_run(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
             run.rows_written,
             run.error,
             run.unknown_gpu_names,
+            run.rows_refused,
         ],
     )
 

@@ -18,7 +18,7 @@ import duckdb
 
 from scrapers.errors import ConfigError
 from scrapers.rental_index import rebuild_sql
-from scrapers.store import ensure_schema
+from scrapers.store import WRITE_CONFIG, ensure_schema
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def build_synthetic(
     for p in (tmp, Path(str(tmp) + ".wal")):
         p.unlink(missing_ok=True)
     out.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(tmp))
+    con = duckdb.connect(str(tmp), config=dict(WRITE_CONFIG))  # no extension downloads
     try:
         ensure_schema(con)
         lineage = (

@@ -26,10 +26,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import duckdb
 import pytest
-from conftest import LocalServer, Reply, local_settings
+from conftest import LocalServer, Reply, local_settings, sample
 from upstreams import (
     VAST_PATH,
     counts,
@@ -43,6 +44,8 @@ from upstreams import (
 from scrapers.config import PROJECT_ROOT, Settings
 from scrapers.http import PoliteSession
 from scrapers.refresh import refresh
+from scrapers.sources.entsoe import ZONES as ENTSOE_ZONES
+from scrapers.sources.entsoe import zone_label
 
 SOURCES = ["vastai", "whattomine"]
 T0 = datetime(2026, 1, 5, 10, 7, tzinfo=UTC)
@@ -156,6 +159,34 @@ def too_large(env: Env) -> Settings:
     return replace(env.settings, max_response_bytes=cap)
 
 
+def drip(h):
+    h.send_response(200)
+    h.send_header("Content-Length", "1000")
+    h.end_headers()
+    for _ in range(20):
+        try:
+            h.wfile.write(b" ")
+            h.wfile.flush()
+        except OSError:
+            break
+        time.sleep(1.5)
+    return None
+
+
+def slow_drip(env: Env) -> Settings:
+    env.server.route(VAST_PATH, vast_with_spot(drip))
+    return replace(env.settings, request_deadline_s=1.0)
+
+
+def cross_host_redirect(env: Env) -> Settings:
+    # Another machine: the stand-in's own name (127.0.0.1, any port) would be allowed.
+    target = f"http://localhost:{env.closed_port}{VAST_PATH}"
+    env.server.route(
+        VAST_PATH, vast_with_spot(lambda h: Reply(b"", 302, headers={"Location": target}))
+    )
+    return env.settings
+
+
 @dataclass(frozen=True)
 class Case:
     """One row of the fault matrix."""
@@ -226,6 +257,32 @@ CASES = [
         spot_fault(lambda h: Reply(b"", 302, headers={"Location": h.path})),
         "failed",
         r"redirected more than 5 times",
+    ),
+    Case("slow-drip", slow_drip, "failed", r"did not finish within the 1 s deadline$"),
+    Case(
+        "cross-host-redirect",
+        cross_host_redirect,
+        "failed",
+        r"/api/v0/bundles/ redirected to localhost:\d+, "
+        r"a host 127\.0\.0\.1:\d+ does not declare",
+    ),
+    Case(
+        "redirect-without-location",
+        spot_fault(lambda h: Reply(b"", 302)),
+        "failed",
+        r"HTTP 302 from 127\.0\.0\.1:\d+/api/v0/bundles/ without a Location header",
+    ),
+    Case(
+        "vastai-empty-query",
+        spot_fault(lambda h: json_reply({"offers": []})),
+        "failed",
+        r"0 offers parsed from the spot search \(0 entries\)",
+    ),
+    Case(
+        "vastai-junk-list",
+        spot_fault(lambda h: json_reply({"offers": [1, "x", None, {"id": 5}]})),
+        "failed",
+        r"0 offers parsed from the spot search \(4 entries\)",
     ),
 ]
 
@@ -331,16 +388,47 @@ def test_fault(env: Env, baseline: Path, case: Case) -> None:
     assert counts(db) == settled
 
 
+# Rows of the doc's own sections; another section (the app's, at the end) has its own test.
+DOC_SECTIONS = ("## Cases", "## Refused data", "## Local faults")
+LOCAL_FAULTS = {
+    "foreign-database": "test_foreign_database_is_refused",
+    "disk-full": "test_disk_full_fails_each_source_and_the_run_goes_on",
+    "closed-stdout": "test_closed_stdout_does_not_stop_the_refresh",
+    "robots-gzip-bomb": "test_robots_gzip_bomb_fails_every_source_on_that_host",
+}
+
+
+def doc_rows() -> list[str]:
+    """Table rows (``| `id` | …``) of the sections this file tests, in order."""
+    out: list[str] = []
+    section = None
+    for line in DOC.read_text().splitlines():
+        if line.startswith("## "):
+            section = line.strip()
+        elif section in DOC_SECTIONS and line.startswith("| `"):
+            out.append(line)
+    return out
+
+
 def test_doc_lists_every_case_with_its_test() -> None:
-    text = DOC.read_text().split("\n## App and SQL console")[0]  # tests/test_fault_matrix_app.py
-    table = [line for line in text.splitlines() if line.startswith("| `")]
+    table = doc_rows()
     ids = [re.match(r"\| `([^`]+)`", line).group(1) for line in table]  # type: ignore[union-attr]
-    assert ids == [c.id for c in CASES] + ["sigkill-mid-write"]
+    expected = [c.id for c in CASES] + ["sigkill-mid-write"]
+    expected += [c.id for c in REFUSALS] + list(LOCAL_FAULTS)
+    assert ids == expected
     for case in CASES:
         line = table[ids.index(case.id)]
         assert f"test_fault[{case.id}]" in line
         assert ("retried, then succeeded" in line) == (case.status == "ok")
-    assert "test_sigkill_during_write" in table[-1]
+    assert "test_sigkill_during_write" in table[ids.index("sigkill-mid-write")]
+    for refusal in REFUSALS:
+        line = table[ids.index(refusal.id)]
+        assert f"test_refused[{refusal.id}]" in line
+        assert line.split("|")[3].strip().startswith(refusal.status)
+    for case_id, test in LOCAL_FAULTS.items():
+        assert test in table[ids.index(case_id)]
+    for test in LOCAL_FAULTS.values():
+        assert test in globals()
 
 
 # -- SIGKILL in the middle of a write ------------------------------------------------------
@@ -420,3 +508,374 @@ def test_sigkill_during_write(env: Env, baseline: Path, tmp_path: Path) -> None:
     healthy(env)
     after = run(env, env.settings, T1)  # the refresh lock died with the process
     assert after["vastai"].status == "ok" and after["vastai"].rows_written == 70
+
+
+# -- Values that cannot be true: refused rows, failed sources (docs: "Refused data") ---------
+
+FUTURE = 4102444800  # 2100-01-01 in unix seconds
+YEAR_3000 = 32503680000
+PRICE_PATH = "/api/v3/simple/price"
+HASHRATE_PATH = "/api/v1/mining/hashrate/1m"
+ADJUSTMENT_PATH = "/api/v1/difficulty-adjustment"
+ENTSOE_PATH = "/api"
+
+
+def serve_healthy(server: LocalServer) -> None:
+    """Every source these cases use answers with its recorded sample."""
+    serve_vastai(server)
+    serve_whattomine(server)
+    server.route(PRICE_PATH, sample("coingecko", "simple_price.json"))
+    server.route(HASHRATE_PATH, sample("mempool", "hashrate_1m.json"))
+    server.route(ADJUSTMENT_PATH, sample("mempool", "difficulty_adjustment.json"))
+    server.route(ENTSOE_PATH, entsoe_by_zone)
+
+
+def entsoe_by_zone(h) -> Reply:
+    eic = parse_qs(urlsplit(h.path).query)["in_Domain"][0]
+    zone = next(z for z, (code, _) in ENTSOE_ZONES.items() if code == eic)
+    return Reply(sample("entsoe", f"{zone_label(zone)}.xml"), content_type="application/xml")
+
+
+def edited(source: str, name: str, edit: Callable[[dict], None]) -> bytes:
+    doc = json.loads(sample(source, name))
+    edit(doc)
+    return json.dumps(doc).encode()
+
+
+def coingecko_all(stamp: int) -> Callable[[LocalServer], None]:
+    def inject(server: LocalServer) -> None:
+        def edit(doc: dict) -> None:
+            for quote in doc.values():
+                quote["last_updated_at"] = stamp
+
+        server.route(PRICE_PATH, edited("coingecko", "simple_price.json", edit))
+
+    return inject
+
+
+def coingecko_btc_year_3000(server: LocalServer) -> None:
+    def edit(doc: dict) -> None:
+        doc["bitcoin"]["last_updated_at"] = YEAR_3000
+
+    server.route(PRICE_PATH, edited("coingecko", "simple_price.json", edit))
+
+
+def whattomine_2100(server: LocalServer) -> None:
+    def edit(doc: dict) -> None:
+        for entry in doc["coins"].values():
+            entry["timestamp"] = FUTURE
+        doc["coins"]["EthereumClassic"]["exchange_rate"] = 0.9
+
+    server.route("/coins.json", edited("whattomine", "coins.json", edit))
+
+
+def mempool_point_2100(server: LocalServer) -> None:
+    def edit(doc: dict) -> None:
+        doc["hashrates"].append({"timestamp": FUTURE, "avgHashrate": 1e21})
+
+    server.route(HASHRATE_PATH, edited("mempool", "hashrate_1m.json", edit))
+
+
+def vast_spot_edit(edit: Callable[[dict], None]) -> Callable[[LocalServer], None]:
+    def inject(server: LocalServer) -> None:
+        def handle(h):
+            doc = vast_doc(vast_type(h), 2.0)
+            if vast_type(h) == "spot":
+                edit(doc)
+            return json_reply(doc)
+
+        server.route(VAST_PATH, handle)
+
+    return inject
+
+
+def drop_ids(doc: dict) -> None:
+    for offer in doc["offers"]:
+        for key in ("id", "ask_contract_id", "bundle_id"):
+            offer.pop(key, None)
+
+
+def negative_ram(doc: dict) -> None:
+    doc["offers"][0]["gpu_ram"] = -1e12
+
+
+def entsoe_de_lu_everywhere(server: LocalServer) -> None:
+    body = sample("entsoe", "day_ahead_de_lu.xml")
+    server.route(ENTSOE_PATH, Reply(body, content_type="application/xml"))
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """One row of "Refused data": a source answers values that cannot be true."""
+
+    id: str
+    source: str
+    table: str
+    inject: Callable[[LocalServer], None]
+    status: str  # failed: nothing written | ok: only the valid rows written
+    message: str  # failed: regex of the one-line error
+    refused: int  # rows counted in scrape_runs.rows_refused (ok cases; -1: the spot count)
+
+
+REFUSALS = [
+    Refusal(
+        "coingecko-epoch-zero",
+        "coingecko",
+        "coin_network",
+        coingecko_all(0),
+        "failed",
+        r"^coingecko: all 7 prices refused as impossible \(observed_at 1970-01-01 00:00 before "
+        r"2009-01-03 00:00\)",
+        0,
+    ),
+    Refusal(
+        "coingecko-year-3000",
+        "coingecko",
+        "coin_network",
+        coingecko_btc_year_3000,
+        "ok",
+        "",
+        1,
+    ),
+    Refusal(
+        "coingecko-all-future",
+        "coingecko",
+        "coin_network",
+        coingecko_all(YEAR_3000),
+        "failed",
+        r"all 7 prices refused as impossible \(observed_at 3000-01-01 00:00 after its fetch",
+        0,
+    ),
+    Refusal("whattomine-2100", "whattomine", "coin_network", whattomine_2100, "ok", "", 6),
+    Refusal("mempool-point-2100", "mempool", "coin_network", mempool_point_2100, "ok", "", 1),
+    Refusal(
+        "vastai-missing-id", "vastai", "gpu_rental_offers", vast_spot_edit(drop_ids), "ok", "", -1
+    ),
+    Refusal(
+        "vastai-negative-ram",
+        "vastai",
+        "gpu_rental_offers",
+        vast_spot_edit(negative_ram),
+        "ok",
+        "",
+        1,
+    ),
+    Refusal(
+        "entsoe-wrong-zone",
+        "entsoe",
+        "energy_prices",
+        entsoe_de_lu_everywhere,
+        "failed",
+        r"^entsoe: ENTSO-E answered for DE-LU \(10Y1001A1001A82H\) when NL \(10YNL----------L\) "
+        r"was asked$",
+        0,
+    ),
+]
+
+
+def impossible_rows(db: str, table: str) -> list[tuple]:
+    """Rows no validation should ever let in: future, pre-genesis, id "None", negative RAM."""
+    time_column = "period_start" if table == "energy_prices" else "observed_at"
+    sql = (
+        f"SELECT * FROM {table} WHERE {time_column} > fetched_at + INTERVAL 3 DAY"
+        f" OR {time_column} < DATE '1990-01-01'"
+    )
+    if table == "gpu_rental_offers":
+        sql += " OR offer_id = 'None' OR gpu_ram_gb < 0"
+    return rows(db, sql)
+
+
+@pytest.mark.parametrize("case", REFUSALS, ids=[c.id for c in REFUSALS])
+def test_refused(server: LocalServer, tmp_path: Path, case: Refusal) -> None:
+    db = str(tmp_path / "rigshift.duckdb")
+    settings = local_settings(server.url, Path(db))
+    serve_healthy(server)
+    [first] = refresh(settings, [case.source], force=True, now=T0)
+    assert first.status == "ok" and first.rows_refused == 0, first.error
+    table_sql = f"SELECT * EXCLUDE (fetched_at) FROM {case.table} ORDER BY ALL"
+    before = rows(db, table_sql)
+
+    case.inject(server)
+    [done] = refresh(settings, [case.source], force=True, now=T1)
+
+    assert done.status == case.status, done.error
+    after = rows(db, table_sql)
+    logged = rows(
+        db,
+        "SELECT status, error, rows_refused FROM scrape_runs WHERE source = ? ORDER BY ALL",
+        [case.source],
+    )
+    if case.status == "failed":
+        assert "\n" not in done.error and re.search(case.message, done.error), done.error
+        assert after == before  # old rows kept, nothing of the bad answer
+        assert ("failed", done.error, done.rows_refused) in logged
+    else:
+        expected = len(vast_doc("spot")["offers"]) if case.refused == -1 else case.refused
+        assert done.rows_refused == expected
+        assert ("ok", None, expected) in logged
+        assert set(before) <= set(after) or case.source == "vastai"
+    assert impossible_rows(db, case.table) == []
+
+
+def test_future_price_leaves_market_page_and_pivot_unaffected(
+    server: LocalServer, tmp_path: Path, demo_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ACCEPTANCE: a year-3000 CoinGecko answer is refused; Market and pivot still work."""
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard.cli.main import main
+
+    db = tmp_path / "rigshift.duckdb"
+    shutil.copyfile(demo_db, db)
+    settings = local_settings(server.url, db)
+    coingecko_all(YEAR_3000)(server)
+    before = rows(str(db), "SELECT max(observed_at) FROM coin_network")
+    [done] = refresh(settings, ["coingecko"], force=True)
+    assert done.status == "failed" and "refused as impossible" in done.error
+    assert rows(str(db), "SELECT max(observed_at) FROM coin_network") == before
+
+    os.environ["RIGSHIFT_DB"] = str(db)
+    try:
+        at = AppTest.from_file(str(PROJECT_ROOT / "dashboard" / "app.py"), default_timeout=60)
+        at.run()
+        at.switch_page("app_pages/market.py").run()
+        assert not at.exception
+        capsys.readouterr()
+        code = main(["pivot", "--gpu", "RTX 4090", "--json"])
+    finally:
+        del os.environ["RIGSHIFT_DB"]
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert "3000" not in json.dumps(out)
+
+
+# -- Local faults around a refresh (docs: "Local faults") -----------------------------------
+
+
+def cli_env(env: Env, db: str, tmp_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "RIGSHIFT_DB": db,
+        "RIGSHIFT_CONFIG": str(tmp_path / "none.toml"),
+        "RIGSHIFT_VASTAI_BASE_URL": env.server.url,
+        "RIGSHIFT_WHATTOMINE_BASE_URL": env.server.url,
+        "RIGSHIFT_HTTP_MIN_INTERVAL_S": "0",
+        "RIGSHIFT_HTTP_RETRIES": "0",
+    }
+
+
+REFRESH_BOTH = [sys.executable, "-m", "dashboard.cli.main", "refresh", "--force"]
+REFRESH_BOTH += [arg for source in SOURCES for arg in ("--source", source)]
+
+
+def test_foreign_database_is_refused(env: Env, tmp_path: Path) -> None:
+    db = str(tmp_path / "theirs.duckdb")
+    with duckdb.connect(db) as con:
+        con.execute("CREATE TABLE invoices (id INTEGER, total DOUBLE)")
+        con.execute("INSERT INTO invoices VALUES (1, 9.5)")
+    healthy(env)
+    done = subprocess.run(
+        REFRESH_BOTH,
+        cwd=PROJECT_ROOT,
+        env=cli_env(env, db, tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1
+    assert "is another application's database (tables invoices; no store_meta)" in done.stderr
+    tables = rows(db, "SELECT table_name FROM duckdb_tables()")
+    assert tables == [("invoices",)] and rows(db, "SELECT * FROM invoices") == [(1, 9.5)]
+
+
+DISK_FULL_CHILD = """
+import resource, signal, sys
+# The file-size limit makes every write past 512 bytes fail with EFBIG, as a full disk fails
+# with ENOSPC: DuckDB's WAL and the raw payload files both hit it (SIGXFSZ ignored so the
+# write returns the error instead of killing the process).
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (512, 512))
+from dashboard.cli.main import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_disk_full_fails_each_source_and_the_run_goes_on(
+    env: Env, baseline: Path, tmp_path: Path
+) -> None:
+    db = start_from(baseline, env)
+    previous = vast_rows(db)
+    coins = rows(db, "SELECT * FROM coin_network ORDER BY ALL")
+    env.server.route(VAST_PATH, vast_with_spot(lambda h: json_reply(vast_doc("spot", 3.0))))
+    serve_whattomine(env.server)
+    args = ["refresh", "--force", "--json", "--source", "vastai", "--source", "whattomine"]
+    done = subprocess.run(
+        [sys.executable, "-c", DISK_FULL_CHILD, *args],
+        cwd=PROJECT_ROOT,
+        env=cli_env(env, db, tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 4, done.stderr
+    results = {s["source"]: s for s in json.loads(done.stdout)["sources"]}
+    assert set(results) == set(SOURCES)  # the second source was still tried
+    for result in results.values():
+        assert result["status"] == "failed"
+        assert re.search(r": store write failed: no space left", result["error"]), result
+    assert vast_rows(db) == previous
+    assert rows(db, "SELECT * FROM coin_network ORDER BY ALL") == coins
+
+
+def test_closed_stdout_does_not_stop_the_refresh(env: Env, baseline: Path, tmp_path: Path) -> None:
+    db = start_from(baseline, env)
+    healthy(env)
+    runs_before = rows(db, "SELECT count(*) FROM scrape_runs WHERE status = 'ok'")[0][0]
+    # `rigshift refresh | head -1`: the reader takes one line and goes away.
+    proc = subprocess.Popen(
+        [
+            *REFRESH_BOTH[:3],
+            "refresh",
+            "--force",
+            "--json",
+            "--source",
+            "vastai",
+            "--source",
+            "whattomine",
+        ],
+        cwd=PROJECT_ROOT,
+        env=cli_env(env, db, tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    proc.stdout.readline()
+    proc.stdout.close()
+    code = proc.wait(timeout=120)
+    stderr = proc.stderr.read().decode() if proc.stderr else ""
+    assert code == 0, stderr
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr
+    runs_after = rows(db, "SELECT count(*) FROM scrape_runs WHERE status = 'ok'")[0][0]
+    assert runs_after == runs_before + 2  # both sources committed
+
+
+def test_robots_gzip_bomb_fails_every_source_on_that_host(env: Env, baseline: Path) -> None:
+    import zlib
+
+    db = start_from(baseline, env)
+    healthy(env)
+    previous = vast_rows(db)
+    coins = rows(db, "SELECT * EXCLUDE (fetched_at) FROM coin_network ORDER BY ALL")
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    bomb = b"".join(packer.compress(b"\0" * (1 << 20)) for _ in range(16)) + packer.flush()
+    env.server.route(
+        "/robots.txt", Reply(bomb, 200, "text/plain", headers={"Content-Encoding": "gzip"})
+    )
+    results = run(env, env.settings, T1)
+    for source in SOURCES:
+        error = results[source].error or ""
+        assert results[source].status == "failed"
+        assert re.search(r"^\w+: 127\.0\.0\.1:\d+/robots\.txt sent over 524,288 bytes$", error)
+    assert vast_rows(db) == previous
+    assert rows(db, "SELECT * EXCLUDE (fetched_at) FROM coin_network ORDER BY ALL") == coins

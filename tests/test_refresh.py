@@ -133,7 +133,9 @@ def test_failed_source_shows_stale_with_error(
 ) -> None:
     assert cli(capsys, "refresh", "--source", "vastai", "--quiet")[0] == 0
     server.route(VAST_PATH, Reply(b"down", 503, "text/plain"))
-    assert cli(capsys, "refresh", "--source", "vastai", "--force", "--quiet")[0] == 1
+    assert (
+        cli(capsys, "refresh", "--source", "vastai", "--force", "--quiet")[0] == 4
+    )  # every source attempted failed (issue 14)
     _, out, _ = cli(capsys, "status", "--json")
     vast = next(s for s in json.loads(out)["sources"] if s["source"] == "vastai")
     assert vast["staleness"] == "stale" and vast["rows"] == 70

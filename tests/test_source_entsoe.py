@@ -317,3 +317,10 @@ def test_refresh_without_a_token_fails_with_a_hint(server: LocalServer, settings
     [result] = refresh(replace(settings, api_keys={}), ["entsoe"], now=NOW)
     assert result.status == "failed"
     assert "RIGSHIFT_ENTSOE_API_KEY" in (result.error or "")
+
+
+def test_a_document_for_another_zone_is_refused() -> None:
+    body = sample("entsoe", "day_ahead_de_lu.xml")
+    with pytest.raises(ParseError, match=r"answered for DE-LU \(10Y1001A1001A82H\) when NL"):
+        parse(body, "NL")
+    assert parse(body, "DE-LU")  # the zone it is for still parses

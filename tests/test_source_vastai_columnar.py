@@ -158,3 +158,21 @@ def test_empty_answer_gives_an_empty_table_with_every_column() -> None:
 
 def _nan_free(value: Any) -> Any:
     return None if isinstance(value, float) and math.isnan(value) else value
+
+
+def test_an_offer_without_any_id_has_a_null_id_in_both_rules() -> None:
+    bare = {k: v for k, v in BASE.items() if k != "id"}
+    assert one(bare)["offer_id"] is None
+    assert reference([bare])[0]["offer_id"] is None
+    assert one({**bare, "bundle_id": 9})["offer_id"] == "9"
+
+
+def test_a_search_answering_no_usable_offer_fails() -> None:
+    from scrapers.errors import EmptyDataError
+    from scrapers.sources.base import Query
+
+    body = json.dumps({"offers": [1, "x", None]}).encode()
+    response = Response("https://console.vast.ai/api/v0/bundles/", 200, body, "", CTX.now)
+    query = Query(url=response.url, label="spot")
+    with pytest.raises(EmptyDataError, match=r"0 offers parsed from the spot search \(3 entries\)"):
+        VastAi().parse(query, response, CTX)

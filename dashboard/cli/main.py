@@ -1,10 +1,12 @@
 """The ``rigshift`` command line. Exit codes: 0 success; 1 some sources failed while the others
-were committed; 2 usage or configuration error; 3 an alert fired (``alerts``); 75 another
-refresh holds the lock (try later)."""
+were committed; 2 usage or configuration error (a one-line message says what to change);
+3 an alert fired (``alerts``); 4 every source attempted failed, nothing was committed
+(``refresh``, ``backfill``); 75 another refresh holds the lock (try later)."""
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import signal
 import sys
@@ -18,7 +20,60 @@ EXIT_OK = 0
 EXIT_PARTIAL = 1
 EXIT_USAGE = 2
 EXIT_ALERT = 3
+EXIT_ALL_FAILED = 4
 EXIT_BUSY = 75
+
+
+class GuardedStdout(io.TextIOBase):
+    """stdout that survives its reader going away: a refresh must not die with its pipe.
+
+    ``rigshift refresh | head -1`` closes the pipe after one line. The first failed write
+    (EPIPE, or ENOSPC on ``/dev/full``) is remembered and every later write goes to
+    /dev/null, so the command finishes its work (every source, then the alerts).
+    """
+
+    def __init__(self, stream: io.TextIOBase) -> None:
+        self._stream = stream
+        self.failure: OSError | None = None
+
+    def write(self, text: str) -> int:  # type: ignore[override]
+        """Write through, or drop once the stream has failed."""
+        if self.failure is None:
+            try:
+                return self._stream.write(text)
+            except OSError as exc:
+                self._fail(exc)
+        return len(text)
+
+    def flush(self) -> None:
+        """Flush through, or do nothing once the stream has failed."""
+        if self.failure is None:
+            try:
+                self._stream.flush()
+            except OSError as exc:
+                self._fail(exc)
+
+    def writable(self) -> bool:
+        """Always: writes never raise."""
+        return True
+
+    def isatty(self) -> bool:
+        """Whether the real stream is a terminal."""
+        return self.failure is None and self._stream.isatty()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        """The real stream's encoding."""
+        return getattr(self._stream, "encoding", "utf-8")
+
+    def _fail(self, exc: OSError) -> None:
+        self.failure = exc
+        try:  # the interpreter flushes the real stdout at exit: make that go nowhere
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, io.UnsupportedOperation):
+            pass
 
 
 class _Parser(argparse.ArgumentParser):
@@ -54,6 +109,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RigShiftError as exc:
         print(f"rigshift: error: {exc.one_line()}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:  # a local file or device the user can fix, not a bug
+        where = f" ({exc.filename})" if exc.filename else ""
+        reason = exc.strerror or type(exc).__name__
+        print(
+            f"rigshift: error: {reason}{where}: check the path, its permissions and free space",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("rigshift: interrupted", file=sys.stderr)
         return 130
@@ -71,11 +134,31 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def entry() -> None:
     """The console script: ``main`` with Unix pipe manners, then exit with its code."""
-    # End quietly on a closed pipe (`rigshift pivot --json | head`), like other Unix tools; a
-    # write in progress is one transaction, so nothing partial is left behind.
+    # A closed pipe (`rigshift refresh | head -1`) must not kill the process mid-run, as
+    # SIGPIPE's default action would: writes fail instead, and GuardedStdout drops them.
     if hasattr(signal, "SIGPIPE"):
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    sys.exit(main())
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    sys.exit(run_guarded(sys.argv[1:]))
+
+
+def run_guarded(argv: Sequence[str]) -> int:
+    """``main`` with stdout guarded; a full device (not a closed pipe) is reported at the end."""
+    guard = GuardedStdout(sys.stdout)  # type: ignore[arg-type]
+    sys.stdout = guard
+    try:
+        code = main(argv)
+        guard.flush()
+    finally:
+        sys.stdout = guard._stream  # type: ignore[assignment]
+    failure = guard.failure
+    if failure is not None and not isinstance(failure, BrokenPipeError):
+        reason = (failure.strerror or type(failure).__name__).lower()
+        print(
+            f"rigshift: error: could not write the output: {reason}; send it elsewhere",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    return code
 
 
 if __name__ == "__main__":

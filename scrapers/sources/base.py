@@ -66,6 +66,9 @@ class Source:
     # limit; 0 leaves only the global floor. The runner registers it with the session, which
     # paces at max(floor, this, robots.txt crawl-delay); a floor of 0 disables it (tests).
     request_interval_s: ClassVar[float] = 0.0
+    # Hosts (``name[:port]``) besides the requested one that this source's upstream may
+    # redirect to; a redirect anywhere else fails the request (scrapers.http).
+    redirect_hosts: ClassVar[frozenset[str]] = frozenset()
 
     def queries(self, ctx: Context) -> list[Query]:
         """The requests a refresh makes (pure)."""
@@ -78,9 +81,21 @@ class Source:
     def fetch(self, query: Query, session: PoliteSession, settings: Settings) -> Response:
         """Perform ``query`` through the polite session, honouring the base-URL override."""
         url = settings.rebase(self.id, query.url)
+        hosts = self.redirect_hosts
+        override = settings.base_url(self.id)
+        if override:
+            # A mirror or stand-in replaces the upstream: its redirects stay on the mirror's
+            # machine (any port), as the upstream's stay on its declared hosts.
+            hosts = hosts | {f"{urlsplit(override).hostname}:*"}
         if query.method == "POST":
-            return session.post(url, json=query.json, params=query.params, headers=query.headers)
-        return session.get(url, params=query.params, headers=query.headers)
+            return session.post(
+                url,
+                json=query.json,
+                params=query.params,
+                headers=query.headers,
+                redirect_hosts=hosts,
+            )
+        return session.get(url, params=query.params, headers=query.headers, redirect_hosts=hosts)
 
     def parse(self, query: Query, response: Response, ctx: Context) -> Batch:
         """Rows for the store's tables from one response (pure)."""
@@ -136,7 +151,10 @@ def from_unix(value: Any) -> datetime | None:
         return None
     if number > 1e11:  # milliseconds: 1e11 s is the year 5138
         number /= 1000.0
-    return datetime.fromtimestamp(number, UTC).replace(tzinfo=None)
+    try:
+        return datetime.fromtimestamp(number, UTC).replace(tzinfo=None)
+    except (OverflowError, OSError, ValueError):  # beyond year 1..9999 (EOVERFLOW on Linux)
+        raise ParseError(f"unix time {value!r:.30} is out of range: layout changed?") from None
 
 
 def require(mapping: Mapping[str, Any], key: str, where: str) -> Any:

@@ -142,6 +142,7 @@ class Braiins(Source):
     kind = "coins"
     title = "Braiins Insights (BTC hashprice)"
     base_url = "https://insights.braiins.com"
+    redirect_hosts = frozenset({"learn.braiins.com"})  # where the API answers (302)
     parser_version = "1"
     min_interval = timedelta(hours=1)
     expected_interval = timedelta(days=1)

@@ -188,8 +188,28 @@ def period_intervals(period: ET.Element, curve_type: str) -> list[Interval]:
     return out
 
 
-def parse_document(body: bytes) -> list[Interval]:
-    """Every priced interval of the main auction in an A44 answer (empty when no data)."""
+def check_domains(series: list[ET.Element], eic: str, zone: str) -> None:
+    """Raise when a series names another bidding zone than the one asked for.
+
+    A mirror or proxy answering every zone with one document would otherwise store one
+    zone's prices under six names. A series without domains (older layouts) passes.
+    """
+    for element in series:
+        for tag in ("in_Domain.mRID", "out_Domain.mRID"):
+            found = _text(element, tag)
+            if found is not None and found != eic:
+                names = {code: z for z, (code, _) in ZONES.items()}
+                other = names.get(found, "an unknown zone")
+                raise ParseError(
+                    f"ENTSO-E answered for {other} ({found}) when {zone} ({eic}) was asked"
+                )
+
+
+def parse_document(body: bytes, zone: str | None = None) -> list[Interval]:
+    """Every priced interval of the main auction in an A44 answer (empty when no data).
+
+    With ``zone``, every series must be for that zone's EIC (see :func:`check_domains`).
+    """
     try:
         root = ET.fromstring(body)
     except ET.ParseError as exc:
@@ -200,6 +220,8 @@ def parse_document(body: bytes) -> list[Interval]:
     if kind != "Publication_MarketDocument":
         raise ParseError(f"ENTSO-E answered a {kind!r}, expected Publication_MarketDocument")
     series = list(_children(root, "TimeSeries"))
+    if zone is not None and zone in ZONES:
+        check_domains(series, ZONES[zone][0], zone)
     ranks = [
         to_int(_text(s, "classificationSequence_AttributeInstanceComponent.position"))
         for s in series
@@ -242,7 +264,7 @@ def parse_prices(body: bytes, zone: str, ctx: Context) -> list[Row]:
     """Daily ``energy_prices`` rows for one zone."""
     rows: list[Row] = []
     name = ZONES[zone][1] if zone in ZONES else None
-    for day, eur_per_mwh in sorted(daily_averages(parse_document(body)).items()):
+    for day, eur_per_mwh in sorted(daily_averages(parse_document(body, zone)).items()):
         if ctx.backfill and ctx.since and day < ctx.since:
             continue
         fx = usd_per_eur(day.year)

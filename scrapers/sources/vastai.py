@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from scrapers.errors import ParseError
+from scrapers.errors import EmptyDataError, ParseError
 from scrapers.gpu_models import canonical_gpu
 from scrapers.http import Response
 from scrapers.sources.base import Context, Query, Source, load_json, to_float, to_int
@@ -70,7 +70,7 @@ def parse_offer(offer: dict[str, Any], pricing_type: str, ctx: Context) -> Row |
         reliability = None  # the upstream occasionally sends junk such as 1233
     rented = offer.get("rented")
     return {
-        "offer_id": str(offer.get("id") or offer.get("ask_contract_id") or offer.get("bundle_id")),
+        "offer_id": _offer_id(offer),
         "pricing_type": pricing_type,
         "observed_at": ctx.snapshot_at,
         "gpu_name_raw": str(name),
@@ -173,10 +173,19 @@ def _models(names: pa.Array, ram_gb: np.ndarray) -> pa.Array:
     ).dictionary_decode()
 
 
+def _offer_id(offer: dict[str, Any]) -> str | None:
+    """The first truthy of id, ask_contract_id, bundle_id; None (refused) when none is set.
+
+    ``str(None)`` here once made every id-less offer the one offer "None".
+    """
+    found = offer.get("id") or offer.get("ask_contract_id") or offer.get("bundle_id")
+    return None if found is None or found == "" else str(found)
+
+
 def _offer_ids(offers: list[dict[str, Any]]) -> pa.Array:
     ids = [o.get("id") for o in offers]
     if not all(ids):  # the scalar rule: the first truthy of id, ask_contract_id, bundle_id
-        ids = [o.get("id") or o.get("ask_contract_id") or o.get("bundle_id") for o in offers]
+        return pa.array([_offer_id(o) for o in offers], pa.string())
     if set(map(type, ids)) <= {int}:
         try:  # numpy first: pa.array() on a list of ints is several times slower
             return pa.array(np.array(ids, dtype=np.int64)).cast(pa.string())
@@ -230,7 +239,15 @@ class VastAi(Source):
         offers = doc.get("offers") if isinstance(doc, dict) else None
         if not isinstance(offers, list):
             raise ParseError(f"vast.ai answer has no 'offers' list (keys: {_keys(doc)})")
-        return {"gpu_rental_offers": parse_offers(offers, query.label, ctx)}
+        table = parse_offers(offers, query.label, ctx)
+        if table.num_rows == 0:
+            # Every search is expected to find offers: an empty (or all-junk) answer for
+            # one pricing type is an upstream fault, not a market with nothing for rent.
+            raise EmptyDataError(
+                f"0 offers parsed from the {query.label} search ({len(offers)} entries): "
+                "layout changed or empty result?"
+            )
+        return {"gpu_rental_offers": table}
 
 
 def _auth(ctx: Context) -> dict[str, str] | None:

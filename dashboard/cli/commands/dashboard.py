@@ -9,15 +9,24 @@ from pathlib import Path
 
 from dashboard.cli.commands.output import progress_printer
 from scrapers.config import PROJECT_ROOT, Settings
+from scrapers.errors import ConfigError
 
 APP = PROJECT_ROOT / "dashboard" / "app.py"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the dashboard subcommand."""
-    p = sub.add_parser("dashboard", help="serve the app on http://localhost:8501")
+    p = sub.add_parser("dashboard", help="serve the app on http://127.0.0.1:8501")
     p.add_argument("--port", type=int, default=8501, help="port (default 8501)")
-    p.add_argument("--address", default="0.0.0.0", help="bind address (default 0.0.0.0)")
+    # Loopback only by default: the app has no authentication of its own, so sharing it
+    # goes through a reverse proxy that adds some (README, "Serving on a network").
+    p.add_argument(
+        "--host",
+        "--address",
+        dest="host",
+        default="127.0.0.1",
+        help="bind address (default 127.0.0.1; 0.0.0.0 exposes the app unauthenticated)",
+    )
     p.set_defaults(func=run)
 
 
@@ -39,13 +48,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         "--server.port",
         str(args.port),
         "--server.address",
-        args.address,
+        args.host,
         "--server.headless",
         "true",
         "--browser.gatherUsageStats",
         "false",
     ]
-    print(f"serving RigShift on http://localhost:{args.port} (Ctrl+C to stop)", file=sys.stderr)
+    if not 1 <= args.port <= 65535:
+        raise ConfigError(f"--port must be 1..65535, got {args.port}")
+    print(f"serving RigShift on http://{args.host}:{args.port} (Ctrl+C to stop)", file=sys.stderr)
     # Streamlit reads .streamlit/config.toml from the working directory: serve from the
     # project root, with the database path made absolute so it still points at the same file.
     if not settings.db_path.startswith("md:"):

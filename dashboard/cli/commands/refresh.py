@@ -66,8 +66,10 @@ def run_backfill(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def report(results: list[SourceResult], as_json: bool, quiet: bool) -> int:
-    """Print results; 0 when none failed, else 1."""
+    """Print results; 0 when none failed, 1 when some failed and some were committed, 4 when
+    every source attempted failed (nothing committed)."""
     failed = [r for r in results if r.status == "failed"]
+    committed = [r for r in results if r.status == "ok"]
     if as_json:
         print_json(
             {
@@ -80,4 +82,6 @@ def report(results: list[SourceResult], as_json: bool, quiet: bool) -> int:
             ["source", "status", "rows", "error"],
             [(r.source, r.status, r.rows_written, r.error or "") for r in results],
         )
-    return 1 if failed else 0
+    if not failed:
+        return 0
+    return 1 if committed else 4
