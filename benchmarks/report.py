@@ -535,6 +535,17 @@ METHOD = [
     "via DuckDB `.df()` (needed columns only); the load is timed once and added to the compute.",
     "Pages: each page of `dashboard/app.py` in Streamlit's AppTest in a child process with "
     "`RIGSHIFT_DB` set: one cold run fills the caches, then the median of the reruns.",
+    "Browser (`benchmarks/bench_browser.py`): `streamlit run dashboard/app.py` over the store, "
+    "Debian's Chromium through Playwright. Per page: cold load in a fresh browser context "
+    "(navigation start to settled), warm load (the same page again in that context), each "
+    "interaction of `benchmarks/browser_actions.py` (action to settled); the board memo "
+    "downloads (click to file saved, each after a sidebar change so the memo is rebuilt). "
+    "Settled, measured in the page with `performance.now()`: the script is not running, no "
+    "spinner/skeleton/stale element, every plotly chart has its SVG, and two animation frames "
+    "passed with no DOM mutation (MutationObserver); the figure is the last mutation's time. "
+    "Split at the websocket's `new_session` and `script_finished` messages: before script, "
+    "script, render (the rest); payload = websocket bytes received. Median and p95 of 5 runs "
+    "(p95 linear between ranks: with 5 runs it lies between the two slowest).",
     "App memory: peak RSS (VmHWM, /proc/self/status) of that child after it rendered and "
     "reran every page (AppTest runs the same script, caches and engine as `streamlit run`, "
     "without the web server). Not ru_maxrss: Linux carries the parent's across fork and exec.",
