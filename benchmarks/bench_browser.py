@@ -97,14 +97,16 @@ def _action(page: Any, action: ba.Action, repeats: int) -> dict[str, Any]:
     runs = []
     try:
         for i in range(repeats + 1):  # run 0 warms the path (first render of new elements)
+            commit = action.prepare(page, i)
             start = ba.now_ms(page)
-            action.perform(page, i)
+            commit()
             timing = ba.wait_settled(page, start, timeout_s=30)
             if i:
                 runs.append(sample(timing))
             if action.undo:
+                commit = action.undo(page, i)
                 start = ba.now_ms(page)
-                action.undo(page, i)
+                commit()
                 ba.wait_settled(page, start, timeout_s=30)
     except ba.NotFound as exc:
         return {"error": f"not measured: {exc}"}
@@ -122,8 +124,9 @@ def _memos(page: Any, repeats: int) -> dict[str, Any]:
         try:
             times, size = [], 0
             for i in range(repeats):
+                commit = change.prepare(page, i + 1)
                 start = ba.now_ms(page)
-                change.perform(page, i + 1)
+                commit()
                 ba.wait_settled(page, start, timeout_s=30)
                 elapsed, size = ba.download(page, label)
                 times.append(elapsed)

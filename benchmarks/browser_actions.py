@@ -131,15 +131,23 @@ class NotFound(Exception):
     """The element an interaction needs is not on the page (the page changed)."""
 
 
+Commit = Callable[[], None]
+
+
 @dataclass(frozen=True)
 class Action:
-    """One typical user interaction on one page; ``perform(page, i)`` does run ``i``."""
+    """One typical user interaction on one page.
+
+    ``prepare(page, i)`` does what a person does before the gesture that changes something
+    (find the box, type the value) and returns that gesture (press Enter, click): the timer
+    starts just before it.
+    """
 
     page: str  # url path, "" for the default page
     name: str
     kind: str  # "interaction" or "market" (the Market view/filter target)
-    perform: Callable[[Any, int], None]
-    undo: Callable[[Any, int], None] | None = None  # untimed, restores the state
+    prepare: Callable[[Any, int], Commit]
+    undo: Callable[[Any, int], Commit] | None = None  # untimed, restores the state
 
 
 def app_pages() -> list[tuple[str, str]]:
@@ -262,17 +270,17 @@ def _one(locator: Any, what: str, timeout_s: float = 10.0) -> Any:
     return locator.first
 
 
-def _number(label: str, values: tuple[str, str], sidebar: bool) -> Callable[[Any, int], None]:
-    def perform(page: Any, i: int) -> None:
+def _number(label: str, values: tuple[str, str], sidebar: bool) -> Callable[[Any, int], Commit]:
+    def prepare(page: Any, i: int) -> Commit:
         scope = page.get_by_test_id("stSidebar") if sidebar else page.get_by_test_id("stMain")
         box = _one(scope.get_by_label(label, exact=True), f"number input {label!r}")
         box.fill(values[i % 2])
-        box.press("Enter")
+        return lambda: box.press("Enter")
 
-    return perform
+    return prepare
 
 
-def _fleet_cell(page: Any, i: int) -> None:
+def _fleet_cell(page: Any, i: int) -> Commit:
     # The editor is a canvas (glide-data-grid): select the first body cell (past the row
     # marker column), step right to GPUs, open its editor with Enter, type, commit with Enter.
     grid = _one(page.get_by_test_id("stDataFrame"), "fleet table")
@@ -281,44 +289,49 @@ def _fleet_cell(page: Any, i: int) -> None:
     page.keyboard.press("Enter")
     editor = _one(page.locator("#portal textarea, #portal input"), "fleet cell editor", 5.0)
     editor.fill(str(150 + i % 2 * 50))
-    editor.press("Enter")
+    return lambda: editor.press("Enter")
 
 
-def _tab(name: str) -> Callable[[Any, int], None]:
-    def perform(page: Any, i: int) -> None:
-        _one(page.get_by_role("tab", name=name, exact=True), f"tab {name!r}").click()
+def _tab(name: str) -> Callable[[Any, int], Commit]:
+    def prepare(page: Any, i: int) -> Commit:
+        return _one(page.get_by_role("tab", name=name, exact=True), f"tab {name!r}").click
 
-    return perform
-
-
-def _market_filter(page: Any, i: int) -> None:
-    ms = _one(page.get_by_test_id("stMultiSelect").filter(has_text="Sources"), "Sources filter")
-    ms.click()
-    _one(page.get_by_role("option"), "a Sources option").click()
+    return prepare
 
 
-def _market_filter_undo(page: Any, i: int) -> None:
+def _sources(page: Any) -> Any:
+    return _one(page.get_by_test_id("stMultiSelect").filter(has_text="Sources"), "Sources filter")
+
+
+def _market_filter(page: Any, i: int) -> Commit:
+    _sources(page).click()
+    return _one(page.get_by_role("option"), "a Sources option").click
+
+
+def _market_filter_undo(page: Any, i: int) -> Commit:
     page.keyboard.press("Escape")
-    ms = _one(page.get_by_test_id("stMultiSelect").filter(has_text="Sources"), "Sources filter")
-    clear = ms.locator("[aria-label*='Clear'], [title*='Clear']")
+    clear = _sources(page).locator("[aria-label*='Clear'], [title*='Clear']")
     if clear.count():
-        clear.first.click()
-    else:
-        ms.click()
+        return clear.first.click
+
+    def backspace() -> None:
+        _sources(page).click()
         page.keyboard.press("Backspace")
 
-
-def _toggle(label: str) -> Callable[[Any, int], None]:
-    def perform(page: Any, i: int) -> None:
-        _one(page.get_by_test_id("stMain").get_by_text(label, exact=True), label).click()
-
-    return perform
+    return backspace
 
 
-def _sql_run(page: Any, i: int) -> None:
+def _toggle(label: str) -> Callable[[Any, int], Commit]:
+    def prepare(page: Any, i: int) -> Commit:
+        return _one(page.get_by_test_id("stMain").get_by_text(label, exact=True), label).click
+
+    return prepare
+
+
+def _sql_run(page: Any, i: int) -> Commit:
     area = _one(page.get_by_test_id("stTextArea").locator("textarea"), "SQL query box")
     area.fill(f"SELECT {i % 2 + 1} AS n, count(*) AS runs FROM scrape_runs")
-    _one(page.get_by_role("button", name="Run query"), "Run query button").click()
+    return _one(page.get_by_role("button", name="Run query"), "Run query button").click
 
 
 _POWER = ("Power price ($/kWh)", ("0.061", "0.062"))

@@ -108,15 +108,17 @@ def test_benchmark_interaction_leaves_no_exception(
     page = context.new_page()
     ba.load(page, f"{app_url}/{action.page}")
     for i in range(2):  # twice: the second run starts from the state the first one left
+        commit = action.prepare(page, i)
         start = ba.now_ms(page)
-        action.perform(page, i)
+        commit()
         settled = ba.wait_settled(page, start)
         assert not settled["timedOut"], f"{action.name} never settled"
         assert settled["runs"] >= 1, f"{action.name} started no script run"
         assert not ba.has_exception(page), f"exception after {action.name} (run {i})"
         if action.undo:
+            commit = action.undo(page, i)
             start = ba.now_ms(page)
-            action.undo(page, i)
+            commit()
             ba.wait_settled(page, start)
             assert not ba.has_exception(page), f"exception after undoing {action.name}"
     context.close()
