@@ -116,15 +116,16 @@ def _action(page: Any, action: ba.Action, repeats: int) -> dict[str, Any]:
 
 
 def _memos(page: Any, repeats: int) -> dict[str, Any]:
-    # Each download follows a sidebar change, as a person's would: the memo is built for
-    # the new inputs, not served from the previous click's copy.
-    change = next(a for a in ba.actions() if a.page == "" and a.name == "sidebar power price")
+    # Each download follows a sidebar change to a power price not used before, as a person's
+    # would: the memo is built for the new inputs, not served from an earlier click's copy.
+    fresh = iter(f"{0.070 + 0.001 * i:.3f}" for i in range(2 * repeats * len(ba.MEMOS)))
     out: dict[str, Any] = {}
     for fmt, label in ba.MEMOS.items():
         try:
             times, size = [], 0
             for i in range(repeats):
-                commit = change.prepare(page, i + 1)
+                price = next(fresh)
+                commit = ba.number_input("Power price ($/kWh)", (price, price), True)(page, i)
                 start = ba.now_ms(page)
                 commit()
                 ba.wait_settled(page, start, timeout_s=30)

@@ -270,7 +270,11 @@ def _one(locator: Any, what: str, timeout_s: float = 10.0) -> Any:
     return locator.first
 
 
-def _number(label: str, values: tuple[str, str], sidebar: bool) -> Callable[[Any, int], Commit]:
+def number_input(
+    label: str, values: tuple[str, str], sidebar: bool
+) -> Callable[[Any, int], Commit]:
+    """Prepare: type ``values[i % 2]`` into the number input ``label``; commit: Enter."""
+
     def prepare(page: Any, i: int) -> Commit:
         scope = page.get_by_test_id("stSidebar") if sidebar else page.get_by_test_id("stMain")
         box = _one(scope.get_by_label(label, exact=True), f"number input {label!r}")
@@ -339,7 +343,7 @@ _POWER = ("Power price ($/kWh)", ("0.061", "0.062"))
 
 def actions() -> list[Action]:
     """Every interaction the benchmark times and the browser test performs, by page."""
-    power = _number(*_POWER, sidebar=True)
+    power = number_input(*_POWER, sidebar=True)
     out = [
         Action("", "sidebar power price", "interaction", power),
         Action("fleet", "fleet table cell edit", "interaction", _fleet_cell),
@@ -348,7 +352,7 @@ def actions() -> list[Action]:
             "site",
             "site IT load input",
             "interaction",
-            _number("IT load (MW)", ("31.5", "32.5"), False),
+            number_input("IT load (MW)", ("31.5", "32.5"), False),
         ),
         Action("timing", "sidebar power price", "interaction", power),
         Action("scenarios", "sidebar power price", "interaction", power),
