@@ -1,7 +1,11 @@
-"""``python -m benchmarks.run [--quick] [--large PATH]``: every benchmark, one results file.
+"""``python -m benchmarks.run [--quick] [--large PATH] [--browser {all,demo,none}]``.
 
-Sections: ingest, dashboard queries (large store), page reruns (demo and large store),
-economics (Monte Carlo) and peak memory (app and refresh on the large store). Prints the
+Every benchmark, one results file. Sections: ingest, dashboard queries (large store), page
+reruns (demo and large store), the browser (every page of the real app in headless
+Chromium: loads, interactions, memo downloads; demo and large store), economics (Monte
+Carlo) and peak memory (app and refresh on the large store). ``--browser demo`` (or
+``RIGSHIFT_BENCH_BROWSER=demo``) measures the browser on the demo store only, ``none`` skips
+it. Prints the
 results table, writes ``benchmarks/results.json`` and regenerates ``docs/benchmarks.md``.
 ``--quick`` is a smoke run: the small synthetic store instead of the large one, 100,000
 offers, fewer repeats; it writes ``benchmarks/results-quick.json`` and leaves the docs alone.
@@ -87,14 +91,14 @@ def demo_store(work: Path) -> str:
     return str(path)
 
 
-def run(quick: bool = False, large: str | None = None) -> dict[str, Any]:
+def run(quick: bool = False, large: str | None = None, browser: str = "all") -> dict[str, Any]:
     """Every section; returns the results document (not yet written)."""
     started = time.perf_counter()
     machine = report.machine_info()
     repeats = 2 if quick else 5
     work = Path(tempfile.mkdtemp(prefix="rigshift-bench-"))
     try:
-        return _sections(quick, large, work, machine, started, repeats)
+        return _sections(quick, large, work, machine, started, repeats, browser)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -106,8 +110,10 @@ def _sections(
     machine: dict[str, Any],
     started: float,
     repeats: int,
+    browser: str = "all",
 ) -> dict[str, Any]:
     from benchmarks import (
+        bench_browser,
         bench_ingest,
         bench_montecarlo,
         bench_pages,
@@ -135,6 +141,14 @@ def _sections(
     for name, path in (("demo", demo), (kind, big)):
         pages[name] = _guard(f"pages [{name}]", lambda p=path: bench_pages.run(p, repeats))
     sections["pages"] = pages
+    browser_stores = {"all": (("demo", demo), (kind, big)), "demo": (("demo", demo),)}
+    sections["browser"] = {
+        name: _guard(
+            f"browser [{name}]",
+            lambda p=path: bench_browser.run(p, repeats=5, memo_repeats=3 if quick else 5),
+        )
+        for name, path in browser_stores.get(browser, ())
+    }
     sections["economics"] = _guard(
         "economics", lambda: bench_montecarlo.run(repeats=2 if quick else 5)
     )
@@ -173,8 +187,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fast smoke run on a small store")
     parser.add_argument("--large", metavar="PATH", help="large store to use (built if missing)")
     parser.add_argument("--out", metavar="PATH", help="results JSON path")
+    parser.add_argument(
+        "--browser",
+        choices=("all", "demo", "none"),
+        default=os.environ.get("RIGSHIFT_BENCH_BROWSER", "all"),
+        help="stores the browser benchmark runs on (default all: demo and the large store)",
+    )
     args = parser.parse_args(argv)
-    doc = run(quick=args.quick, large=args.large)
+    doc = run(quick=args.quick, large=args.large, browser=args.browser)
     results = Path(args.out) if args.out else (QUICK_RESULTS if args.quick else RESULTS)
     save(doc, results, None if args.quick else DOCS)
     print("\n".join(report.table(doc["rows"])))

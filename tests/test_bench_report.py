@@ -11,6 +11,23 @@ from benchmarks.bench_pages import pages
 from benchmarks.run import save
 
 FIG = {"median_s": 0.1, "min_s": 0.05, "max_s": 0.2, "repeats": 3}
+SPLIT = {"before_ms_median": 20.0, "script_ms_median": 300.0, "after_ms_median": 80.0}
+SLOW = {"median_s": 0.4, "p95_s": 1.4, "min_s": 0.3, "max_s": 1.5, "repeats": 5}
+
+
+def browser() -> dict[str, Any]:
+    """A browser section: one page with loads, two interactions and the memos (made up)."""
+    page = {
+        "cold": {**FIG, "median_s": 2.0, "p95_s": 2.5, **SPLIT, "bytes_median": 2048.0},
+        "warm": {**FIG, "p95_s": 0.2},
+        "actions": {
+            "sidebar power price": {"kind": "interaction", **FIG, "p95_s": 0.3, **SPLIT},
+            "Rental tab": {"kind": "market", **SLOW},
+            "fleet table cell edit": {"error": "not measured: fleet table not found"},
+        },
+        "memo": {"pdf": {**FIG, "p95_s": 0.2, "bytes": 4096}, "html": {**FIG, "p95_s": 0.2}},
+    }
+    return {"demo": {"pages": {"overview": page}, "repeats": 5}}
 
 
 def sections() -> dict[str, Any]:
@@ -30,6 +47,7 @@ def sections() -> dict[str, Any]:
             "large": {"queries": {"market.load_market": dict(FIG), "broken": {"error": "x"}}}
         },
         "pages": {"demo": {"pages": {"overview": {**FIG, "first_run_s": 1.0}}, "peak_rss_mb": 300}},
+        "browser": browser(),
         "economics": {
             "models": 10.0,
             "paths": 10_000.0,
@@ -66,7 +84,13 @@ def test_results_file_is_json_with_every_section(tmp_path: Path) -> None:
     assert {"nproc", "ram_gb", "cpu_model", "python", "duckdb", "streamlit", "date"} <= set(
         doc["machine"]
     )
-    assert {r["section"] for r in doc["rows"]} >= {"ingest", "queries", "pages", "economics"}
+    assert {r["section"] for r in doc["rows"]} >= {
+        "ingest",
+        "queries",
+        "pages",
+        "browser",
+        "economics",
+    }
 
 
 def test_every_row_has_a_target_and_a_verdict() -> None:
@@ -102,3 +126,57 @@ def test_pages_are_read_from_the_app() -> None:
     found = pages()
     assert found[0] == "app_pages/overview.py"
     assert "app_pages/data_health.py" in found
+
+
+def browser_row(name: str) -> dict[str, Any]:
+    rows = {r["name"]: r for r in report.build_rows(sections(), 42.0)}
+    return rows[name]
+
+
+def test_slow_cold_load_shows_the_median_gap_and_the_split() -> None:
+    row = browser_row("overview cold load, fresh context [demo]")
+    assert row["met"] is False
+    assert row["gap"] == "median +500 ms"
+    assert "script 300 ms" in row["note"] and "payload 2 KB" in row["note"]
+
+
+def test_interaction_within_both_limits_is_met() -> None:
+    row = browser_row("overview: sidebar power price -> settled [demo]")
+    assert row["met"] is True
+    assert row["p95"] == 300.0
+
+
+def test_interaction_over_the_p95_limit_is_a_gap() -> None:
+    row = browser_row("overview: Rental tab -> settled [demo]")
+    assert row["met"] is False
+    assert row["gap"] == "p95 +400 ms"
+
+
+def test_interaction_not_found_is_recorded_as_not_measured() -> None:
+    row = browser_row("overview: fleet table cell edit -> settled [demo]")
+    assert row["met"] is False
+    assert row["gap"].startswith("not measured")
+
+
+def test_memo_rows_use_their_own_limits() -> None:
+    assert browser_row("board memo PDF download [demo]")["target"] == "<= 3 s"
+    assert browser_row("board memo HTML download [demo]")["target"] == "<= 0.5 s"
+
+
+def test_warm_load_is_information_only() -> None:
+    assert browser_row("overview warm load [demo]")["met"] is None
+
+
+def test_docs_page_has_the_browser_profile_table(tmp_path: Path) -> None:
+    docs = tmp_path / "benchmarks.md"
+    save(document(), tmp_path / "r.json", docs)
+    text = docs.read_text()
+    assert "## Browser: where the time goes" in text
+    assert "| demo | overview | cold load | 2,000 | 20 | 300 | 80 | 2 |" in text
+    assert "| median | p95 |" in text
+
+
+def test_p95_of_five_runs_is_near_the_slowest() -> None:
+    from benchmarks.bench_browser import p95
+
+    assert p95([1.0, 2.0, 3.0, 4.0, 5.0]) == 4.8

@@ -106,3 +106,23 @@ def test_freshness_frame_one_row_per_source_sorted_by_kind() -> None:
 def test_as_of_text_formats_utc_or_unknown() -> None:
     assert charts.as_of_text(datetime(2024, 4, 20, 9, 5)) == "2024-04-20 09:05 UTC"
     assert charts.as_of_text(None) == "unknown"
+
+
+def test_consecutive_days_travel_as_first_day_and_step() -> None:
+    trace = _trace(charts.margin_history_figure(_history("2025-01-01", 30)), "Rental net")
+    assert trace.x is None
+    assert trace.x0 == "2025-01-01"
+    assert trace.dx == charts.DAY_MS
+
+
+def test_days_with_gaps_keep_their_dates() -> None:
+    history = _history("2025-01-01", 30).drop(index=[3, 4]).reset_index(drop=True)
+    trace = _trace(charts.margin_history_figure(history), "Rental net")
+    assert len(trace.x) == 28
+    assert trace.x[3] == "2025-01-06"
+
+
+def test_margins_travel_as_float32() -> None:
+    trace = _trace(charts.margin_history_figure(_history()), "Mining net (best coin)")
+    assert trace.y.dtype == "float32"
+    assert abs(float(trace.y[0]) - 1.5) < 1e-6

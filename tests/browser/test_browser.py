@@ -6,74 +6,27 @@ Debian (``/usr/bin/chromium``); the test skips only when no Chromium is installe
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from app_store import build_app_store
 
+from benchmarks import browser_actions as ba
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-# url path -> screenshot name
-PAGES = {
-    "": "overview",
-    "fleet": "fleet",
-    "site": "site",
-    "timing": "timing",
-    "scenarios": "scenarios",
-    "market": "market",
-    "sustainability": "sustainability",
-    "data_health": "data_health",
-    "sql": "sql",
-}
+# url path -> screenshot name, from dashboard/app.py's PAGES
+PAGES = dict(ba.app_pages())
 VERDICTS = ("Pivot now", "Wait", "Keep mining", "Sell or switch off")
-RENDERED = "[data-testid='stApp'][data-test-script-state='notRunning']"
+RENDERED = ba.RENDERED
 
-if CHROMIUM is None:
+if ba.CHROMIUM is None:
     pytest.skip(
         "no Chromium: install Debian's package (apt-get install chromium) for browser tests",
         allow_module_level=True,
-    )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, deadline_s: float = 60) -> None:
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited early:\n{log.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as resp:
-                if resp.read().decode().strip() == "ok":
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(
-        f"streamlit not healthy after {deadline_s:.0f} s:\n{log.read_text()[-2000:]}"
     )
 
 
@@ -82,41 +35,8 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A running ``streamlit run dashboard/app.py`` on a free port over a fresh demo store."""
     tmp = tmp_path_factory.mktemp("browser")
     db = build_app_store(tmp / "rigshift.duckdb")
-    port = _free_port()
-    log = tmp / "streamlit.log"
-    env = {**os.environ, "RIGSHIFT_DB": str(db)}
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(ROOT / "dashboard" / "app.py"),
-                "--server.headless",
-                "true",
-                "--server.port",
-                str(port),
-                "--browser.gatherUsageStats",
-                "false",
-                "--server.fileWatcherType",
-                "none",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc, log)
+    with ba.serve(db, tmp / "streamlit.log", deadline_s=60) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +45,7 @@ def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = ba.launch(pw)
         yield chromium
         chromium.close()
 
@@ -203,3 +123,44 @@ def test_url_markdown_payload_renders_as_text(app_url: str, browser) -> None:  #
         assert page.locator(f"img[src*='{host}'], a[href*='{host}']").count() == 0
         assert not [url for url in requested if host in urlsplit(url).netloc]
     page.close()
+
+
+@pytest.mark.parametrize("action", ba.actions(), ids=lambda a: f"{a.page or 'overview'}-{a.name}")
+def test_benchmark_interaction_leaves_no_exception(
+    app_url: str,
+    browser,  # noqa: ANN001
+    action: ba.Action,
+) -> None:
+    context = ba.new_context(browser)
+    page = context.new_page()
+    ba.load(page, f"{app_url}/{action.page}")
+    for i in range(2):  # twice: the second run starts from the state the first one left
+        commit = action.prepare(page, i)
+        start = ba.now_ms(page)
+        commit()
+        settled = ba.wait_settled(page, start)
+        assert not settled["timedOut"], f"{action.name} never settled"
+        assert settled["runs"] >= 1, f"{action.name} started no script run"
+        assert not ba.has_exception(page), f"exception after {action.name} (run {i})"
+        if action.undo:
+            commit = action.undo(page, i)
+            start = ba.now_ms(page)
+            commit()
+            ba.wait_settled(page, start)
+            assert not ba.has_exception(page), f"exception after undoing {action.name}"
+    context.close()
+
+
+def test_every_page_has_a_benchmark_interaction() -> None:
+    assert {a.page for a in ba.actions()} >= set(PAGES)
+
+
+@pytest.mark.parametrize("label", list(ba.MEMOS.values()))
+def test_board_memo_downloads(app_url: str, browser, label: str) -> None:  # noqa: ANN001
+    context = ba.new_context(browser)
+    page = context.new_page()
+    ba.load(page, app_url)
+    _, size = ba.download(page, label)
+    assert size > 1_000
+    assert not ba.has_exception(page)
+    context.close()

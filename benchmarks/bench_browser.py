@@ -1,0 +1,173 @@
+"""Speed as a person feels it: every page of the real app in headless Chromium.
+
+``run(db)`` serves ``dashboard/app.py`` with ``streamlit run`` over ``db`` and, per page:
+cold load in a fresh browser context (navigation start -> settled), warm load (the same
+page again in a context that already loaded it: browser cache and server caches warm), and
+each interaction of :func:`benchmarks.browser_actions.actions` (user action -> settled);
+plus the Overview's board memo downloads (click -> file saved). Every timing is split into
+before the script (request, queue), script (new_session -> script_finished messages, the
+deltas stream meanwhile) and after the script (browser render), with the websocket bytes
+the page received. See :mod:`benchmarks.browser_actions` for what "settled" means.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks import browser_actions as ba
+
+
+def summary(samples: list[dict[str, float]]) -> dict[str, Any]:
+    """Median, p95, min, max (s) of the samples' totals; median split (ms) and bytes."""
+    if not samples:
+        return {"error": "no run completed"}
+    totals = [s["total_ms"] / 1000 for s in samples]
+    out: dict[str, Any] = {
+        "median_s": statistics.median(totals),
+        "p95_s": p95(totals),
+        "min_s": min(totals),
+        "max_s": max(totals),
+        "repeats": len(totals),
+    }
+    for key in ("before_ms", "script_ms", "after_ms", "bytes"):
+        values = [s[key] for s in samples if s.get(key) is not None]
+        out[f"{key}_median"] = statistics.median(values) if values else None
+    out["samples"] = samples
+    return out
+
+
+def p95(values: list[float]) -> float:
+    """95th percentile, linear between the closest ranks (the max for fewer than 3)."""
+    ordered = sorted(values)
+    if len(ordered) < 3:
+        return ordered[-1]
+    rank = 0.95 * (len(ordered) - 1)
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def sample(timing: dict[str, Any]) -> dict[str, float]:
+    """One measurement from :func:`browser_actions.wait_settled`'s answer (page ms)."""
+    since, settled = timing["since"], timing["settled"]
+    start, end = timing.get("runStart"), timing.get("runEnd")
+    out: dict[str, Any] = {"total_ms": settled - since, "bytes": timing["bytes"]}
+    out["before_ms"] = start - since if start is not None else None
+    out["script_ms"] = end - start if start is not None and end is not None else None
+    out["after_ms"] = settled - end if end is not None else None
+    if timing.get("timedOut"):
+        out["timed_out"] = True
+    return out
+
+
+def _page(browser: Any, url: str, path: str, repeats: int, memo_repeats: int) -> dict[str, Any]:
+    target = f"{url}/{path}"
+    out: dict[str, Any] = {}
+    cold = []
+    for _ in range(repeats - 1):
+        context = ba.new_context(browser)
+        try:
+            cold.append(sample(ba.load(context.new_page(), target)))
+        finally:
+            context.close()
+    # The last fresh context stays open for the warm loads and the interactions.
+    context = ba.new_context(browser)
+    try:
+        page = context.new_page()
+        cold.append(sample(ba.load(page, target)))
+        out["cold"] = summary(cold)
+        out["warm"] = summary([sample(ba.load(page, target)) for _ in range(repeats)])
+        out["exception_after_load"] = ba.has_exception(page)
+        actions: dict[str, Any] = {}
+        for action in (a for a in ba.actions() if a.page == path):
+            actions[action.name] = {"kind": action.kind, **_action(page, action, repeats)}
+        out["actions"] = actions
+        if path == "" and memo_repeats:
+            out["memo"] = _memos(page, memo_repeats)
+    finally:
+        context.close()
+    return out
+
+
+def _action(page: Any, action: ba.Action, repeats: int) -> dict[str, Any]:
+    runs = []
+    try:
+        for i in range(repeats + 1):  # run 0 warms the path (first render of new elements)
+            commit = action.prepare(page, i)
+            start = ba.now_ms(page)
+            commit()
+            timing = ba.wait_settled(page, start, timeout_s=30)
+            if i:
+                runs.append(sample(timing))
+            if action.undo:
+                commit = action.undo(page, i)
+                start = ba.now_ms(page)
+                commit()
+                ba.wait_settled(page, start, timeout_s=30)
+    except ba.NotFound as exc:
+        return {"error": f"not measured: {exc}"}
+    except Exception as exc:  # a broken interaction must not hide the other figures
+        return {"error": f"not measured: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}"}
+    return {**summary(runs), "exception_after": ba.has_exception(page)}
+
+
+def _memos(page: Any, repeats: int) -> dict[str, Any]:
+    # Each download follows a sidebar change to a power price not used before, as a person's
+    # would: the memo is built for the new inputs, not served from an earlier click's copy.
+    fresh = iter(f"{0.070 + 0.001 * i:.3f}" for i in range(2 * repeats * len(ba.MEMOS)))
+    out: dict[str, Any] = {}
+    for fmt, label in ba.MEMOS.items():
+        try:
+            times, size = [], 0
+            for i in range(repeats):
+                price = next(fresh)
+                commit = ba.number_input("Power price ($/kWh)", (price, price), True)(page, i)
+                start = ba.now_ms(page)
+                commit()
+                ba.wait_settled(page, start, timeout_s=30)
+                elapsed, size = ba.download(page, label)
+                times.append(elapsed)
+            out[fmt] = {
+                "median_s": statistics.median(times),
+                "p95_s": p95(times),
+                "min_s": min(times),
+                "max_s": max(times),
+                "repeats": len(times),
+                "bytes": size,
+            }
+        except ba.NotFound as exc:
+            out[fmt] = {"error": f"not measured: {exc}"}
+        except Exception as exc:
+            out[fmt] = {"error": f"not measured: {type(exc).__name__}: {str(exc)[:200]}"}
+    return out
+
+
+def run(db: str, repeats: int = 5, memo_repeats: int = 5) -> dict[str, Any]:
+    """Every page of the app served over ``db``, in headless Chromium; figures per page."""
+    from playwright.sync_api import sync_playwright
+
+    started = time.perf_counter()
+    pages: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="rigshift-browser-") as tmp:
+        log = Path(tmp) / "streamlit.log"
+        with ba.serve(db, log) as url, sync_playwright() as pw:
+            browser = ba.launch(pw)
+            try:
+                for path, name in ba.app_pages():
+                    try:
+                        pages[name] = _page(browser, url, path, repeats, memo_repeats)
+                    except Exception as exc:  # one broken page must not hide the others
+                        text = " ".join(str(exc).split())[:300]
+                        pages[name] = {"error": f"{type(exc).__name__}: {text}"}
+            finally:
+                browser.close()
+    return {
+        "store": db,
+        "repeats": repeats,
+        "pages": pages,
+        "wall_s": time.perf_counter() - started,
+    }
