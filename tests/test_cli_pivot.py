@@ -105,7 +105,7 @@ def test_pivot_json_has_every_kpi(db, capsys) -> None:
 
 
 def test_pivot_values_follow_the_formulas(db, capsys) -> None:
-    doc = _json(capsys, "pivot", "--gpu", "RTX 3090", "--json")
+    doc = _json(capsys, "pivot", "--gpu", "RTX 3090", "--rental-decline", "0", "--json")
     # RVN: 55e6/5e12 x 1440 x 2500 x 0.02 x 0.99 = 0.78408; 330 W x 24 h x 0.06 x 1.1 = 0.52272
     assert doc["mining"]["best_coin"] == "RVN"
     assert doc["mining"]["revenue_usd_day"] == pytest.approx(0.78408)
