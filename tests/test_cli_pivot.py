@@ -166,8 +166,8 @@ def test_pivot_flags_override(db, capsys) -> None:
 def test_pivot_text_output(db, capsys) -> None:
     assert main(["pivot", "--gpu", "RTX 3090"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("RTX 3090 x 1000: ")
-    assert "mining (RVN)" in out and "payback" in out
+    assert out.startswith("1,000 x RTX 3090: ")
+    assert "(RVN)" in out and "payback" in out
 
 
 @pytest.mark.parametrize(
@@ -179,6 +179,10 @@ def test_pivot_text_output(db, capsys) -> None:
         ["--hashrate", "Etchash=fast"],
         ["--hashrate", "Etchash"],
         ["--count", "0"],
+        ["--power-price", "inf"],
+        ["--conversion-capex", "1e308"],
+        ["--count", "100000000000"],
+        ["--rental-decline", "nan"],
     ],
 )
 def test_pivot_bad_input_exits_2_with_one_line(db, capsys, argv: list[str]) -> None:
