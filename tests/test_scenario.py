@@ -28,7 +28,8 @@ CUSTOM = GpuAssumptions(
 
 
 def test_params_use_short_stable_names() -> None:
-    assert set(to_params(GpuAssumptions())) == set(PARAM_NAMES)
+    # Optional inputs (terminal value) and the mixed-fleet parameter travel only when set.
+    assert set(to_params(GpuAssumptions())) == set(PARAM_NAMES) - {"terminal", "fleet"}
     assert {"gpu", "n", "price", "pue", "util", "fee", "pool", "capex", "transition"} <= set(
         PARAM_NAMES
     )
@@ -73,7 +74,9 @@ def test_missing_params_keep_defaults() -> None:
         ({"util": "150"}, "utilization (%) must be between 0 and 100"),
         ({"n": "2.5"}, "must be a whole number"),
         ({"horizon": "nan"}, "not a finite number"),
-        ({"capex": "-1"}, "must be >= 0"),
+        ({"capex": "-1"}, "must be between 0 and 1000000"),
+        ({"price": "1e308"}, "must be between 0 and 10"),
+        ({"n": "100000000000"}, "must be between 1 and 10000000"),
     ],
 )
 def test_bad_param_is_a_warning_and_the_default(params: dict, fragment: str) -> None:

@@ -32,7 +32,12 @@ class Bound:
 
     def describe(self) -> str:
         """``power price ($/kWh) must be between 0 and 10``."""
-        return f"{self.label} ({self.unit}) must be between {_t(self.lo)} and {_t(self.hi)}"
+        return f"{self.title} must be between {_t(self.lo)} and {_t(self.hi)}"
+
+    @property
+    def title(self) -> str:
+        """``power price ($/kWh)``; a unitless input (PUE) is just its label."""
+        return f"{self.label} ({self.unit})" if self.unit else self.label
 
 
 def _t(value: float) -> str:
@@ -61,7 +66,7 @@ BOUNDS: tuple[Bound, ...] = (
         "price",
         "--power-price",
     ),
-    Bound("pue", "PUE", "facility W ÷ IT W", 1, 5, m.DEFAULT_PUE, "pue", "--pue"),
+    Bound("pue", "PUE", "", 1, 5, m.DEFAULT_PUE, "pue", "--pue"),
     Bound(
         "utilization",
         "rental utilization",
