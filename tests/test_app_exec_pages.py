@@ -16,7 +16,7 @@ EXEC_PAGES = ["fleet", "site", "timing"]
 KEY_METRICS = {
     "fleet": ("Pivot gain (fleet $/day)", "Fleet payback (months)", "Fleet NPV"),
     "site": ("Hashprice ($/PH/day)", "Net ($/IT MW-yr)", "Capex ($/IT MW)", "Payback (years)"),
-    "timing": ("P(payback ≤ 24 months)", "Expected NPV now ($/GPU)", "Best time to pivot"),
+    "timing": ("P(payback ≤ 24 months)", "Expected NPV now vs never ($/GPU)", "Best start"),
 }
 
 

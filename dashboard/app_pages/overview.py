@@ -6,6 +6,8 @@ object the board memo renders, so the memo always matches the page.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -13,9 +15,11 @@ from dashboard.engine import charts
 from dashboard.engine.alerts import alert_line
 from dashboard.engine.briefing import OverviewContext, build_overview
 from dashboard.engine.explain import formulas
+from dashboard.engine.formatting import months, usd
 from dashboard.engine.jsonfile import read_jsonl
 from dashboard.engine.memo import memo_html, memo_pdf
 from dashboard.engine.specs import apply_overrides
+from dashboard.engine.verdict import RULE_TABLE
 from dashboard.ui import data, frame
 from dashboard.ui.widgets import chart_footer
 from scrapers.config import load_settings
@@ -32,10 +36,31 @@ def _kpis(ctx: OverviewContext) -> None:
 
 
 def _verdict(ctx: OverviewContext) -> None:
+    d = ctx.decision
     with st.container(border=True):
         st.markdown(f"### Verdict: {ctx.verdict.label}")
-        st.markdown(ctx.verdict.reason)
+        st.text(ctx.verdict.reason)  # plain text: numbers with $ must not become LaTeX
         st.caption(ctx.risk_line)
+        if len(d.models) > 1:
+            st.markdown("**Per model**")
+            st.dataframe(per_model_frame(d), hide_index=True, width="stretch")
+
+
+def per_model_frame(d: Any) -> pd.DataFrame:
+    """One row per fleet line: its verdict beside the fleet's, with the deciding numbers."""
+    return pd.DataFrame(
+        [
+            {
+                "GPU model": md.line.gpu_model,
+                "GPUs": md.line.count,
+                "verdict": md.per_gpu.verdict.label,
+                "expected NPV now ($/GPU)": usd(md.per_gpu.option(0).expected_npv_usd, 0),
+                "payback": months(md.per_gpu.payback_months),
+                "reason": md.per_gpu.verdict.reason,
+            }
+            for md in d.models
+        ]
+    )
 
 
 def _history_chart(ctx: OverviewContext) -> None:
@@ -91,6 +116,14 @@ def _alerts(lines: tuple[str, ...]) -> None:
 
 def _explain(ctx: OverviewContext) -> None:
     with st.expander("How this is computed"):
+        st.markdown(
+            "**The verdict rule.** Every start option (now, in 3, 6 or 12 months) is valued as "
+            "incremental expected NPV against never pivoting, over the same calendar window "
+            "from today: months before a later pivot earn the keep-mining value, the "
+            "conversion spend is discounted from when it happens, and a terminal value closes "
+            "the window. Never is 0 by construction."
+        )
+        st.table(pd.DataFrame(list(RULE_TABLE), columns=["verdict", "when"]))
         for text in formulas(ctx.result).values():
             st.markdown(text)
         inputs = pd.DataFrame(
@@ -137,15 +170,16 @@ def recent_alert_lines(limit: int = RECENT_ALERTS) -> tuple[str, ...]:
 
 def overview_context(ctx: frame.Frame, statuses: list) -> OverviewContext:
     """The Overview's numbers for the frame's fleet and the sources' statuses."""
-    a = ctx.assumptions
     market = data.market(ctx.path, ctx.version)
-    spec = apply_overrides(ctx.specs[a.gpu_model], a)
+    decision = data.decision(ctx.path, ctx.version, ctx.the_fleet, ctx.assumptions)
+    first = decision.models[0]
+    spec = apply_overrides(ctx.specs[first.line.gpu_model], first.assumptions)
     try:
-        history = data.margin_history(ctx.path, ctx.version, spec, a)
+        history = data.margin_history(ctx.path, ctx.version, spec, first.assumptions)
     except RigShiftError as exc:
         st.error(f"History unavailable: {exc.one_line()}")
         history = pd.DataFrame()
-    return build_overview(spec, market, a, history, statuses, recent_alert_lines())
+    return build_overview(decision, market, history, statuses, recent_alert_lines())
 
 
 def render() -> None:
@@ -156,8 +190,9 @@ def render() -> None:
         return
     a = ctx.assumptions
     st.caption(
-        f"{a.count:,} × {a.gpu_model} at ${a.power_price_usd_per_kwh:.3f}/kWh, PUE {a.pue:.2f}, "
-        f"{a.utilization:.0%} rental utilization. Change the fleet in the sidebar."
+        f"{ctx.the_fleet.label} at ${a.power_price_usd_per_kwh:.3f}/kWh, PUE {a.pue:.2f}, "
+        f"{a.utilization:.0%} rental utilization. Change the fleet in the sidebar or on the "
+        "Fleet page."
     )
     if not ctx.inputs_ok:
         return
