@@ -65,8 +65,8 @@ def test_overview_shows_the_memo_numbers(
     monkeypatch.setenv("RIGSHIFT_DB", str(demo_db))
     at = AppTest.from_file(APP, default_timeout=60).run()
     shown = {m.label: m.value for m in at.metric}
+    assert shown == {k.label: k.value for k in ctx.kpis}
     text = " ".join(str(e.value) for e in [*at.markdown, *at.text, *at.caption])
-    text = " ".join(str(e.value) for e in [*at.markdown, *at.caption])
     assert f"Verdict: {ctx.verdict.label}" in text and ctx.verdict.reason in text
     for line in ctx.as_of_lines:
         assert line in text
