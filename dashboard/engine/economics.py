@@ -185,15 +185,13 @@ def payback_on_path(flows: np.ndarray, upfront_usd: float) -> float | None:
     path, so the deterministic payback is the zero-volatility path's payback.
     """
     flows = np.asarray(flows, dtype=float)
-    if upfront_usd <= 0:
-        return 0.0 if len(flows) and flows[0] > 0 else None
     cumulative = np.cumsum(flows) - upfront_usd
     crossed = np.flatnonzero(cumulative >= 0)
     if len(crossed) == 0:
         return None
     k = int(crossed[0])
     prev = cumulative[k - 1] if k > 0 else -upfront_usd
-    return float(k + (-prev) / flows[k])
+    return float(k + (-prev) / flows[k]) if flows[k] > 0 else float(k)
 
 
 def forward_flows_usd(

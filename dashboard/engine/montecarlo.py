@@ -311,8 +311,6 @@ def _payback(cumulative: np.ndarray, flows: np.ndarray, upfront: float) -> np.nd
     Arrays are (months, paths).
     """
     n = cumulative.shape[1]
-    if upfront <= 0:
-        return np.where(flows[0] > 0, 0.0, np.nan)
     crossed = cumulative >= 0
     has = crossed.any(axis=0)
     k = np.argmax(crossed, axis=0)
@@ -320,5 +318,5 @@ def _payback(cumulative: np.ndarray, flows: np.ndarray, upfront: float) -> np.nd
     prev = np.where(k > 0, cumulative[np.maximum(k - 1, 0), cols], -upfront)
     flow = flows[k, cols]
     with np.errstate(divide="ignore", invalid="ignore"):
-        months = k + (-prev) / flow
+        months = np.where(flow > 0, k + (-prev) / flow, k)
     return np.where(has, months, np.nan)

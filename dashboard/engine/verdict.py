@@ -115,13 +115,14 @@ def judge(
     if payback_months is None or payback_months > payback_target_months:
         if payback_months is None:
             misses.append(
-                f"payback is never within the horizon (target {months(payback_target_months, 0)})"
+                f"payback is never within the {months(horizon_months, 0)} horizon (target "
+                f"{payback_target_months:g} months)"
             )
         else:
             over = payback_months - payback_target_months
             misses.append(
                 f"payback {months(payback_months)} misses the "
-                f"{months(payback_target_months, 0)} target by {months(over)}"
+                f"{payback_target_months:g}-month target by {months(over)}"
             )
     if p_payback < MIN_PAYBACK_PROBABILITY:
         gap = (MIN_PAYBACK_PROBABILITY - p_payback) * 100
