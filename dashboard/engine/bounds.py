@@ -156,7 +156,7 @@ BOUNDS: tuple[Bound, ...] = (
         "rental_decline",
         "rental price decline",
         "%/yr",
-        -100,
+        -300,
         99,
         m.DEFAULT_RENTAL_DECLINE * 100,
         "decline",
