@@ -218,3 +218,10 @@ def test_site_bad_input_exits_2(db, capsys) -> None:
 def test_site_text_output(db, capsys) -> None:
     assert main(["site", "--mw", "5", "--power-price", "0.04"]) == 0
     assert "colocation" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [["--mw", "nan"], ["--mw", "inf"], ["--mw", "10", "--pue", "nan"]])
+def test_site_non_finite_input_exits_2_with_one_line(db, capsys, argv: list[str]) -> None:
+    assert main(["site", *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "finite" in err

@@ -6,8 +6,6 @@ object the board memo renders, so the memo always matches the page.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 import streamlit as st
 
@@ -15,12 +13,12 @@ from dashboard.engine import charts
 from dashboard.engine.alerts import alert_line
 from dashboard.engine.briefing import OverviewContext, build_overview
 from dashboard.engine.explain import formulas
-from dashboard.engine.formatting import months, usd
 from dashboard.engine.jsonfile import read_jsonl
 from dashboard.engine.memo import memo_html, memo_pdf
 from dashboard.engine.specs import apply_overrides
 from dashboard.engine.verdict import RULE_TABLE
 from dashboard.ui import data, frame
+from dashboard.ui.exec_helpers import per_model_frame
 from dashboard.ui.widgets import chart_footer
 from scrapers.config import load_settings
 from scrapers.errors import RigShiftError
@@ -44,23 +42,6 @@ def _verdict(ctx: OverviewContext) -> None:
         if len(d.models) > 1:
             st.markdown("**Per model**")
             st.dataframe(per_model_frame(d), hide_index=True, width="stretch")
-
-
-def per_model_frame(d: Any) -> pd.DataFrame:
-    """One row per fleet line: its verdict beside the fleet's, with the deciding numbers."""
-    return pd.DataFrame(
-        [
-            {
-                "GPU model": md.line.gpu_model,
-                "GPUs": md.line.count,
-                "verdict": md.per_gpu.verdict.label,
-                "expected NPV now ($/GPU)": usd(md.per_gpu.option(0).expected_npv_usd, 0),
-                "payback": months(md.per_gpu.payback_months),
-                "reason": md.per_gpu.verdict.reason,
-            }
-            for md in d.models
-        ]
-    )
 
 
 def _history_chart(ctx: OverviewContext) -> None:
