@@ -14,7 +14,7 @@ from dashboard.engine.alerts import alert_line
 from dashboard.engine.briefing import OverviewContext, build_overview
 from dashboard.engine.explain import formulas
 from dashboard.engine.jsonfile import read_jsonl
-from dashboard.engine.memo import memo_html, memo_pdf
+from dashboard.engine.memo import memo_html, memo_pdf, warm_charts
 from dashboard.engine.specs import apply_overrides
 from dashboard.engine.verdict import RULE_TABLE
 from dashboard.ui import data, frame
@@ -114,6 +114,17 @@ def _explain(ctx: OverviewContext) -> None:
         st.caption("Data timestamps: " + " · ".join(ctx.as_of_lines))
 
 
+def _warm_memo(ctx: OverviewContext) -> None:
+    """In a real browser session, pre-render the memo charts (not under AppTest: no Chromium
+    processes per test run)."""
+    try:
+        if not st.context.url:
+            return
+    except Exception:  # no browser session
+        return
+    warm_charts(ctx)
+
+
 def _memo_buttons(ctx: OverviewContext) -> None:
     slug = ctx.assumptions.gpu_model.lower().replace(" ", "-")
     day = f"{ctx.generated_at:%Y-%m-%d}"
@@ -138,7 +149,10 @@ def _memo_buttons(ctx: OverviewContext) -> None:
         icon=":material/description:",
         on_click="ignore",
     )
-    cols[2].caption("One page: verdict, KPIs, chart, every assumption, data timestamps.")
+    cols[2].caption(
+        "Verdict with per-model lines, KPIs, timing now / later / never, site three ways, "
+        "risk and break-evens, charts, every assumption, data timestamps."
+    )
 
 
 def recent_alert_lines(limit: int = RECENT_ALERTS) -> tuple[str, ...]:
@@ -197,6 +211,7 @@ def render() -> None:
     _kpis(view)
     for note in view.notes:
         st.caption(note)
+    _warm_memo(view)
     _memo_buttons(view)
     _history_chart(view)
     _freshness(statuses, status_error)

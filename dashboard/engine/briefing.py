@@ -19,6 +19,7 @@ from dashboard.engine.decision import Decision, gpu_class
 from dashboard.engine.formatting import NEVER_WITHIN, months, usd
 from dashboard.engine.market import crossovers
 from dashboard.engine.model import GpuAssumptions, MarketSnapshot, PivotResult
+from dashboard.engine.sensitivity import tornado
 from dashboard.engine.verdict import Verdict
 
 NO_PAYBACK = NEVER_WITHIN
@@ -72,6 +73,9 @@ class OverviewContext:
     generated_at: datetime
     alerts: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    tornado: pd.DataFrame | None = None  # first model's NPV drivers (memo)
+    site: Any = None  # SiteResult of the default site at the fleet's power price (memo)
+    site_error: str | None = None
     stale: tuple[str, ...] = ()  # one line per stale or failing source behind the verdict
 
     def kpi(self, key: str) -> Kpi:
@@ -283,6 +287,8 @@ def build_overview(
             "Renting does not beat the better of mining and switching off at today's rates."
         )
     first = decision.models[0]
+    tornado_table = tornado(first.spec, market, first.assumptions)
+    site, site_error = _site(market, a)
     return OverviewContext(
         decision=decision,
         assumptions=first.assumptions if len(decision.models) == 1 else a,
@@ -303,4 +309,24 @@ def build_overview(
         notes=tuple(notes),
         # Demo data is frozen at build time: its age says nothing about the market.
         stale=() if market.is_demo else stale_input_lines(statuses),
+        tornado=tornado_table,
+        site=site,
+        site_error=site_error,
     )
+
+
+def _site(market: MarketSnapshot, a: GpuAssumptions) -> tuple[Any, str | None]:
+    """The default 10 MW site at the fleet's power price and forward model, for the memo."""
+    from dashboard.engine.site import SiteAssumptions, evaluate_site
+    from scrapers.errors import RigShiftError
+
+    sa = SiteAssumptions(
+        power_price_usd_per_kwh=a.power_price_usd_per_kwh,
+        rental_decline=a.rental_decline,
+        difficulty_growth=a.difficulty_growth,
+        btc_price_drift=a.btc_price_drift,
+    )
+    try:
+        return evaluate_site(market, sa), None
+    except RigShiftError as exc:
+        return None, exc.one_line()

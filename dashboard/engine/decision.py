@@ -141,6 +141,7 @@ class ModelDecision:
 
     line: FleetLine
     assumptions: GpuAssumptions
+    spec: GpuSpec  # with the user's overrides applied
     result: PivotResult
     mc: MonteCarloResult
     per_gpu: Outcome
@@ -346,7 +347,8 @@ def decide(
         if spec is None:
             raise ConfigError(f"unknown GPU model {line.gpu_model!r}")
         la = line_assumptions(line, fleet, a)
-        result = evaluate(apply_overrides(spec, la), market, la)
+        spec = apply_overrides(spec, la)
+        result = evaluate(spec, market, la)
         mining_r, rental_r = history_returns(histories.get(line.gpu_model))
         paths = simulate_paths(la, mining_r, rental_r, n_paths, months, seed, zero_volatility)
         paths_first = paths_first or paths
@@ -368,7 +370,7 @@ def decide(
             la,
             "/GPU",
         )
-        models.append(ModelDecision(line, la, result, mc, outcome))
+        models.append(ModelDecision(line, la, spec, result, mc, outcome))
         n = line.count
         fleet_flows += flows * n
         fleet_det += det * n
