@@ -43,8 +43,8 @@ def fleet_app(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> AppTest:
 def test_fleet_page_shows_the_fleet_verdict_and_per_model_verdicts(fleet_app: AppTest) -> None:
     text = page_text(fleet_app)
     assert "Fleet verdict: " in text and LABEL in text
-    table = next(df.value for df in fleet_app.dataframe if "verdict" in df.value.columns)
-    assert list(table["GPU model"]) == ["H100 SXM", "A100 80GB SXM", "RTX 4090"]
+    table = fleet_app.table[0].value
+    assert list(table.index) == ["H100 SXM", "A100 80GB SXM", "RTX 4090"]
 
 
 def test_overview_timing_and_memo_show_the_same_fleet(fleet_app: AppTest) -> None:

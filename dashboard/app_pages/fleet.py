@@ -134,7 +134,7 @@ def _decision(ctx: frame.Frame) -> None:
         st.markdown(f"### Fleet verdict: {d.verdict.label}")
         st.text(d.verdict.reason)
         st.caption(f"Fleet: {d.fleet.label}. The Overview, Timing and the memo show this fleet.")
-        st.dataframe(per_model_frame(d), hide_index=True, width="stretch")
+        st.table(per_model_frame(d).set_index("GPU model"))
 
 
 def _is_empty(rows: pd.DataFrame) -> bool:

@@ -14,7 +14,13 @@ import streamlit as st
 from dashboard.engine.briefing import OverviewContext, build_overview, fmt_usd
 from dashboard.engine.decision import Fleet
 from dashboard.engine.saved_scenarios import delete_scenario, load_scenarios, save_scenario
-from dashboard.engine.scenario import fleet_from_params, fleet_param, from_params, to_params
+from dashboard.engine.scenario import (
+    SITE_PARAMS,
+    fleet_from_params,
+    fleet_param,
+    from_params,
+    to_params,
+)
 from dashboard.engine.specs import apply_overrides
 from dashboard.ui import data, frame
 from scrapers.config import load_settings
@@ -84,6 +90,7 @@ def _save_form(ctx: frame.Frame, path) -> None:  # noqa: ANN001
         if st.form_submit_button("Save scenario", icon=":material/save:"):
             try:
                 params = to_params(ctx.assumptions) | fleet_param(ctx.the_fleet)
+                params |= {k: str(st.query_params[k]) for k in SITE_PARAMS if k in st.query_params}
                 saved = save_scenario(path, name, params)
             except (RigShiftError, OSError) as exc:
                 text = exc.one_line() if isinstance(exc, RigShiftError) else str(exc)

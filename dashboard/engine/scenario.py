@@ -47,7 +47,21 @@ def _from_bounds() -> tuple[Param, ...]:
 # same ones the sidebar widgets, the CLI and the engine use.
 PARAMS: tuple[Param, ...] = _from_bounds()
 FLEET_PARAM = "fleet"
-PARAM_NAMES: tuple[str, ...] = ("gpu",) + tuple(p.name for p in PARAMS) + (FLEET_PARAM,)
+# Site inputs (the Site page writes them; saved scenarios keep them too).
+SITE_PARAMS: tuple[str, ...] = (
+    "site_mw",
+    "site_pue",
+    "site_price",
+    "site_asic",
+    "site_rent",
+    "site_hall",
+    "site_w",
+    "site_util",
+    "site_gpu_capex",
+)
+PARAM_NAMES: tuple[str, ...] = (
+    ("gpu",) + tuple(p.name for p in PARAMS) + (FLEET_PARAM,) + SITE_PARAMS
+)
 
 
 def _text(value: float, integer: bool) -> str:
