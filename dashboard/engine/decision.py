@@ -31,7 +31,6 @@ from dashboard.engine.economics import (
 )
 from dashboard.engine.model import GpuAssumptions, GpuSpec, MarketSnapshot, PivotResult
 from dashboard.engine.montecarlo import (
-    START_MONTHS,
     MonteCarloResult,
     monthly_log_returns,
     path_flows,
@@ -461,8 +460,3 @@ def parse_fleet(text: str, known_models: Sequence[str] | None = None) -> Fleet:
     fleet = Fleet(tuple(lines))
     validate_fleet(fleet)
     return fleet
-
-
-def start_months() -> tuple[int, ...]:
-    """The start options besides never (months from today)."""
-    return START_MONTHS

@@ -208,13 +208,6 @@ def payback_months(mining: MiningResult, rental: RentalResult, a: GpuAssumptions
     return payback_on_path(flows, upfront_usd_per_gpu(a))
 
 
-def flat_payback_months(spread_usd_day: float, a: GpuAssumptions) -> float | None:
-    """Upfront ÷ (spread x 30.44): the flat-rate figure, kept only for the formula text."""
-    if spread_usd_day <= 0:
-        return None
-    return upfront_usd_per_gpu(a) / (spread_usd_day * DAYS_PER_MONTH)
-
-
 def month_index(months: int) -> np.ndarray:
     """Month numbers 1..months (cash flow at the end of each month)."""
     return np.arange(1, months + 1, dtype=float)
