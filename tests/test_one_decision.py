@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from app_store import page_text
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from dashboard.cli.main import main
@@ -170,3 +172,36 @@ def test_app_pages_give_the_same_verdict(
     v = decisions[name].verdict
     assert f"Verdict: {v.label}" in text
     assert v.reason in text
+
+
+random_params = st.fixed_dictionaries(
+    {
+        "gpu": st.sampled_from(["RTX 3090", "RTX 3080", "RTX 4090", "H100 SXM"]),
+        "price": st.sampled_from(["0.02", "0.05", "0.08", "0.12"]),
+        "util": st.sampled_from(["5", "30", "70", "95"]),
+        "capex": st.sampled_from(["0", "300", "1500"]),
+        "decline": st.sampled_from(["-50", "0", "20", "60"]),
+        "target": st.sampled_from(["6", "12", "24"]),
+    }
+)
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(params=random_params)
+def test_every_surface_verdict_equals_the_decision(
+    params: dict[str, str], demo_db: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    fleet, a = _inputs(params)
+    with read_connection(str(demo_db)) as con:
+        v = decide_from_store(con, fleet, a).verdict
+        rules = parse_rules(
+            {"rules": [{"id": "v", "type": "verdict_is", "labels": [v.label], "scenario": params}]}
+        )
+        fired = evaluate(con, rules, datetime.now(UTC).replace(tzinfo=None)).fired
+    assert [f.message for f in fired] == [f"{fleet.label}: {v.label} - {v.reason}"]
+    monkeypatch.setenv("RIGSHIFT_DB", str(demo_db))
+    capsys.readouterr()
+    assert main(["pivot", *_cli_args(params), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["verdict"] == {"label": v.label, "reason": v.reason}

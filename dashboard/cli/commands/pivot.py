@@ -45,7 +45,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--conversion-capex",
         type=float,
         metavar="USD",
-        help="per GPU (default by class: consumer card 600, datacenter GPU 4000)",
+        help="per consumer card (default 600, as the sidebar); datacenter GPUs default to 4000: "
+        "set theirs per model with --fleet MODEL=COUNT:CAPEX_USD",
     )
     p.add_argument("--transition-cost", type=float, metavar="USD", help="one-off")
     p.add_argument("--horizon-months", type=int, metavar="M")
@@ -120,16 +121,16 @@ def _fleet(args: argparse.Namespace):  # noqa: ANN202
     if args.fleet and args.gpu:
         raise ConfigError("give either --gpu (with --count) or --fleet MODEL=COUNT, not both")
     if args.fleet:
-        if args.count is not None or args.conversion_capex is not None:
+        if args.count is not None:
             raise ConfigError(
-                "--count and --conversion-capex apply to --gpu; with --fleet write "
-                "MODEL=COUNT[:CAPEX_USD]"
+                "--count applies to --gpu; with --fleet write MODEL=COUNT[:CAPEX_USD]"
             )
         return parse_fleet(",".join(args.fleet))
     if not args.gpu:
         raise ConfigError('name the fleet: --gpu "RTX 3090" (and --count) or --fleet MODEL=COUNT')
-    capex = args.conversion_capex
-    return Fleet((FleetLine(args.gpu, args.count if args.count is not None else 1000, capex),))
+    # --conversion-capex is the consumer-card class input, exactly as the sidebar and the
+    # link's capex=; a datacenter GPU's own figure goes in --fleet MODEL=COUNT:CAPEX_USD.
+    return Fleet((FleetLine(args.gpu, args.count if args.count is not None else 1000),))
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
