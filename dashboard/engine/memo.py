@@ -108,7 +108,7 @@ def render_charts(ctx: OverviewContext) -> dict[str, bytes | None]:
     return out
 
 
-_WARMING: set[int] = set()
+_WARMING: set[str] = set()
 
 
 def warm_charts(ctx: OverviewContext) -> None:
@@ -119,7 +119,9 @@ def warm_charts(ctx: OverviewContext) -> None:
     """
     import threading
 
-    key = id(ctx.decision)
+    # The cached decision comes back as a fresh copy each rerun: key by its inputs instead.
+    d = ctx.decision
+    key = repr((d.fleet, d.assumptions, sorted(d.as_of.items())))
     if key in _WARMING:
         return
     _WARMING.add(key)
