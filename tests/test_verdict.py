@@ -71,3 +71,8 @@ def test_rule_table_has_the_five_verdicts() -> None:
         KEEP_MINING,
         SELL_OR_SWITCH_OFF,
     ]
+
+
+def test_a_near_miss_on_probability_is_not_rounded_onto_the_bar() -> None:
+    v = _judge({0: 1000.0}, p=0.6955)
+    assert v.label == BORDERLINE and "69.5% is 0.5 points below the 70% bar" in v.reason

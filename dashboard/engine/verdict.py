@@ -126,9 +126,11 @@ def judge(
             )
     if p_payback < MIN_PAYBACK_PROBABILITY:
         gap = (MIN_PAYBACK_PROBABILITY - p_payback) * 100
+        # One decimal where whole percents would read "70% is 0 points below the 70% bar".
+        digits = 0 if gap >= 1 else 1
         misses.append(
-            f"P(payback ≤ {months(horizon_months, 0)}) {pct(p_payback)} is "
-            f"{gap:.0f} points below the 70% bar"
+            f"P(payback ≤ {months(horizon_months, 0)}) {pct(p_payback, digits)} is "
+            f"{gap:.{digits}f} points below the 70% bar"
         )
     if misses:
         return Verdict(BORDERLINE, f"{head}, but " + "; ".join(misses))
