@@ -20,7 +20,7 @@ def page_text(at: AppTest) -> str:
     """All markdown, info, error, warning and caption text an AppTest page shows."""
     parts = [
         e.value
-        for kind in ("markdown", "info", "error", "warning", "caption")
+        for kind in ("markdown", "text", "info", "error", "warning", "caption")
         for e in at.get(kind)
     ]
     return "\n".join(str(p) for p in parts)

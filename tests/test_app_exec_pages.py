@@ -16,7 +16,7 @@ EXEC_PAGES = ["fleet", "site", "timing"]
 KEY_METRICS = {
     "fleet": ("Pivot gain (fleet $/day)", "Fleet payback (months)", "Fleet NPV"),
     "site": ("Hashprice ($/PH/day)", "Net ($/IT MW-yr)", "Capex ($/IT MW)", "Payback (years)"),
-    "timing": ("P(payback ≤ 24 months)", "Expected NPV now ($/GPU)", "Best time to pivot"),
+    "timing": ("P(payback ≤ 24 months)", "Expected NPV now vs never ($/GPU)", "Best start"),
 }
 
 
@@ -40,6 +40,8 @@ def _labels(at: AppTest) -> list[str]:
 
 
 def _set(at: AppTest, key: str, value: object) -> AppTest:
+    if key == "site_power_price":  # the site's own price is an opt-in over the sidebar's
+        at.checkbox(key="site_own_power").check().run()
     at.number_input(key=key).set_value(value).run()
     return at
 
@@ -278,3 +280,32 @@ def test_timing_invalid_sidebar_input_is_one_line(
     assert not at.exception
     assert any("PUE must be at least 1" in e.value for e in at.error)
     assert not at.metric
+
+
+def test_site_takes_the_sidebar_power_price(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
+    at = _app(monkeypatch, demo_db, "site")
+    at.number_input(key="power_price").set_value(0.041).run()
+    assert any("Sidebar power price: $0.041/kWh" in c.value for c in at.caption)
+
+
+def test_site_inputs_travel_in_the_link(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
+    monkeypatch.setenv("RIGSHIFT_DB", str(demo_db))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["site_mw"] = "25"
+    at.run()
+    at.switch_page("app_pages/site.py").run()
+    assert not at.exception
+    assert at.number_input(key="site_mw_it").value == 25.0
+    assert at.query_params["site_mw"] in ("25", ["25"])
+
+
+def test_site_url_nan_is_a_warning_not_a_number(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path
+) -> None:
+    monkeypatch.setenv("RIGSHIFT_DB", str(demo_db))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["site_mw"] = "nan"
+    at.run()
+    at.switch_page("app_pages/site.py").run()
+    assert not at.exception
+    assert any("site_mw='nan' is not a finite number" in w.value for w in at.warning)

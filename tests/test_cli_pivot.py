@@ -105,7 +105,7 @@ def test_pivot_json_has_every_kpi(db, capsys) -> None:
 
 
 def test_pivot_values_follow_the_formulas(db, capsys) -> None:
-    doc = _json(capsys, "pivot", "--gpu", "RTX 3090", "--json")
+    doc = _json(capsys, "pivot", "--gpu", "RTX 3090", "--rental-decline", "0", "--json")
     # RVN: 55e6/5e12 x 1440 x 2500 x 0.02 x 0.99 = 0.78408; 330 W x 24 h x 0.06 x 1.1 = 0.52272
     assert doc["mining"]["best_coin"] == "RVN"
     assert doc["mining"]["revenue_usd_day"] == pytest.approx(0.78408)
@@ -166,8 +166,8 @@ def test_pivot_flags_override(db, capsys) -> None:
 def test_pivot_text_output(db, capsys) -> None:
     assert main(["pivot", "--gpu", "RTX 3090"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("RTX 3090 x 1000: ")
-    assert "mining (RVN)" in out and "payback" in out
+    assert out.startswith("1,000 x RTX 3090: ")
+    assert "(RVN)" in out and "payback" in out
 
 
 @pytest.mark.parametrize(
@@ -179,6 +179,10 @@ def test_pivot_text_output(db, capsys) -> None:
         ["--hashrate", "Etchash=fast"],
         ["--hashrate", "Etchash"],
         ["--count", "0"],
+        ["--power-price", "inf"],
+        ["--conversion-capex", "1e308"],
+        ["--count", "100000000000"],
+        ["--rental-decline", "nan"],
     ],
 )
 def test_pivot_bad_input_exits_2_with_one_line(db, capsys, argv: list[str]) -> None:
@@ -214,3 +218,10 @@ def test_site_bad_input_exits_2(db, capsys) -> None:
 def test_site_text_output(db, capsys) -> None:
     assert main(["site", "--mw", "5", "--power-price", "0.04"]) == 0
     assert "colocation" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [["--mw", "nan"], ["--mw", "inf"], ["--mw", "10", "--pue", "nan"]])
+def test_site_non_finite_input_exits_2_with_one_line(db, capsys, argv: list[str]) -> None:
+    assert main(["site", *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "finite" in err

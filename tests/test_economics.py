@@ -95,14 +95,29 @@ def test_keep_net_floors_at_zero() -> None:
 
 
 def test_spread_and_payback() -> None:
-    res = eco.evaluate(SPEC, _market(ETC), A)
+    # Flat forward path (no decline): payback is upfront / monthly spread.
+    res = eco.evaluate(SPEC, _market(ETC), replace(A, rental_decline=0.0))
     assert res.keep_net_usd_day == 0.0
     assert res.spread_usd_day == pytest.approx(4.416)
     assert res.payback_months == pytest.approx(300 / (4.416 * 30.4375))
 
 
+def test_payback_follows_the_rental_decline() -> None:
+    # Issue 10: payback sits on the same declining path as P(payback); month 1 and 2 by hand.
+    res = eco.evaluate(SPEC, _market(ETC), A)
+    month = [(4.8 * 0.8 ** (m / 12) - 0.384) * 30.4375 for m in (1, 2, 3)]
+    left = 300 - month[0] - month[1]
+    assert res.payback_months == pytest.approx(2 + left / month[2], rel=1e-9)
+
+
+def test_payback_never_within_the_horizon_is_none() -> None:
+    res = eco.evaluate(SPEC, _market(ETC), replace(A, conversion_capex_usd=1e6))
+    assert res.payback_months is None
+
+
 def test_payback_includes_transition_share() -> None:
-    res = eco.evaluate(SPEC, _market(ETC), replace(A, transition_cost_usd=1000.0))
+    a = replace(A, transition_cost_usd=1000.0, rental_decline=0.0)
+    res = eco.evaluate(SPEC, _market(ETC), a)
     assert res.payback_months == pytest.approx(400 / (4.416 * 30.4375))
 
 
@@ -114,8 +129,26 @@ def test_payback_none_when_spread_not_positive() -> None:
 
 def test_npv_with_zero_rates_is_simple_sum() -> None:
     a = replace(A, discount_rate=0.0, rental_decline=0.0, difficulty_growth=0.0, horizon_months=12)
-    res = eco.evaluate(SPEC, _market(ETC), a)
+    res = eco.evaluate(SPEC, _market(ETC), replace(a, terminal_value_usd=0.0))
     assert res.npv_usd == pytest.approx(12 * 4.416 * 30.4375 - 300)
+
+
+def test_npv_adds_the_discounted_terminal_value() -> None:
+    a = replace(A, discount_rate=0.12, rental_decline=0.0, horizon_months=12)
+    without = eco.evaluate(SPEC, _market(ETC), replace(a, terminal_value_usd=0.0)).npv_usd
+    res = eco.evaluate(SPEC, _market(ETC), replace(a, terminal_value_usd=100.0))
+    assert res.npv_usd - without == pytest.approx(100.0 / 1.12, rel=1e-9)
+
+
+def test_default_terminal_value_is_a_quarter_of_the_conversion() -> None:
+    assert eco.terminal_value_usd(A) == pytest.approx(75.0)
+
+
+def test_fixed_opex_lowers_npv_by_its_discounted_sum() -> None:
+    a = replace(A, discount_rate=0.0, horizon_months=12)
+    base = eco.evaluate(SPEC, _market(ETC), a).npv_usd
+    res = eco.evaluate(SPEC, _market(ETC), replace(a, fixed_opex_usd_per_gpu_month=10.0))
+    assert base - res.npv_usd == pytest.approx(120.0, rel=1e-9)
 
 
 def test_npv_discounting_lowers_value() -> None:
@@ -126,7 +159,7 @@ def test_npv_discounting_lowers_value() -> None:
 
 def test_npv_one_month_by_hand() -> None:
     a = replace(A, horizon_months=1, discount_rate=0.0, rental_decline=0.5, difficulty_growth=0.0)
-    res = eco.evaluate(SPEC, _market(ETC), a)
+    res = eco.evaluate(SPEC, _market(ETC), replace(a, terminal_value_usd=0.0))
     rental_net = 4.8 * 0.5 ** (1 / 12) - 0.384
     assert res.npv_usd == pytest.approx(rental_net * 30.4375 - 300)
 

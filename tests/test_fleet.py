@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -185,7 +186,8 @@ def test_hashrate_in_h_per_s_equals_the_same_rate_in_mh_per_s() -> None:
 
 def test_conversion_cost_override_sets_payback() -> None:
     row = _row("RTX 3090", 10, conversion_capex_usd=300)
-    ev = evaluate_fleet([row], specs(), market(), assumptions())
+    flat = replace(assumptions(), rental_decline=0.0)  # flat path: upfront / monthly spread
+    ev = evaluate_fleet([row], specs(), market(), flat)
     priced = ev.table.iloc[0]
     assert priced["conversion cost ($/GPU)"] == 300
     assert priced["payback (months)"] == pytest.approx(

@@ -78,7 +78,7 @@ def test_rental_rate_is_the_index_trimmed_median(db: str, capsys) -> None:
 
 
 def test_spread_and_payback_follow_from_the_nets(db: str, capsys) -> None:
-    doc = _pivot(capsys, "--conversion-capex", "600")
+    doc = _pivot(capsys, "--conversion-capex", "600", "--rental-decline", "0")
     keep = max(doc["mining"]["net_usd_day"], 0.0)
     assert doc["keep_net_usd_day"] == pytest.approx(keep)
     assert doc["spread_usd_day"] == pytest.approx(doc["rental"]["net_usd_day"] - keep)

@@ -28,7 +28,9 @@ CUSTOM = GpuAssumptions(
 
 
 def test_params_use_short_stable_names() -> None:
-    assert set(to_params(GpuAssumptions())) == set(PARAM_NAMES)
+    # Optional inputs (terminal value) and the mixed-fleet parameter travel only when set.
+    site = {n for n in PARAM_NAMES if n.startswith("site_")}
+    assert set(to_params(GpuAssumptions())) == set(PARAM_NAMES) - {"terminal", "fleet"} - site
     assert {"gpu", "n", "price", "pue", "util", "fee", "pool", "capex", "transition"} <= set(
         PARAM_NAMES
     )
@@ -73,7 +75,9 @@ def test_missing_params_keep_defaults() -> None:
         ({"util": "150"}, "utilization (%) must be between 0 and 100"),
         ({"n": "2.5"}, "must be a whole number"),
         ({"horizon": "nan"}, "not a finite number"),
-        ({"capex": "-1"}, "must be >= 0"),
+        ({"capex": "-1"}, "must be between 0 and 1000000"),
+        ({"price": "1e308"}, "must be between 0 and 10"),
+        ({"n": "100000000000"}, "must be between 1 and 10000000"),
     ],
 )
 def test_bad_param_is_a_warning_and_the_default(params: dict, fragment: str) -> None:
@@ -136,3 +140,35 @@ def test_corrupt_file_is_a_config_error(tmp_path: Path) -> None:
     path.write_text("{not json")
     with pytest.raises(ConfigError, match="not valid JSON"):
         load_scenarios(path)
+
+
+def test_a_mixed_fleet_travels_in_one_parameter() -> None:
+    from dashboard.engine.decision import Fleet, FleetLine
+    from dashboard.engine.scenario import fleet_from_params, fleet_param
+
+    fleet = Fleet((FleetLine("H100 SXM", 200), FleetLine("RTX 4090", 500, 900.0)))
+    params = fleet_param(fleet)
+    assert params == {"fleet": "H100 SXM:200,RTX 4090:500:900"}
+    assert fleet_from_params(params, ["H100 SXM", "RTX 4090"]) == (fleet, None)
+    assert fleet_param(Fleet.single("RTX 3090", 1000)) == {}  # gpu= and n= say it
+
+
+def test_a_bad_fleet_parameter_is_a_warning() -> None:
+    from dashboard.engine.scenario import fleet_from_params
+
+    fleet, problem = fleet_from_params({"fleet": "H100 SXM:inf"})
+    assert fleet is None and problem is not None and "finite" in problem
+
+
+def test_saved_scenarios_keep_the_fleet_and_site_inputs(tmp_path) -> None:  # noqa: ANN001
+    from dashboard.engine.saved_scenarios import load_scenarios, save_scenario
+
+    path = tmp_path / "scenarios.json"
+    save_scenario(
+        path, "mix", {"gpu": "RTX 3090", "fleet": "H100 SXM:2,RTX 4090:3", "site_mw": "25"}
+    )
+    assert load_scenarios(path)["mix"] == {
+        "gpu": "RTX 3090",
+        "fleet": "H100 SXM:2,RTX 4090:3",
+        "site_mw": "25",
+    }

@@ -55,7 +55,7 @@ def test_higher_rental_rate_raises_npv() -> None:
 
 
 def test_higher_conversion_capex_lowers_npv_by_the_capex_change() -> None:
-    row = _tornado().set_index("input").loc["conversion capex"]
+    row = _tornado(terminal_value_usd=0.0).set_index("input").loc["conversion capex"]
     assert row["NPV at low ($/GPU)"] - row["NPV at high ($/GPU)"] == pytest.approx(240.0)
 
 

@@ -115,3 +115,26 @@ def test_place_against_deals_sorted_with_site_rows() -> None:
     colo = frame[frame["label"] == "this site: colocation"].iloc[0]
     assert colo["usd_per_mw_year"] == pytest.approx(1_800_000)
     assert 0 <= colo["share_of_colocation_deals_below"] <= 1
+
+
+def test_gpu_cloud_payback_uses_the_rental_decline() -> None:
+    # Issue 10: the site payback walks the same forward model as the fleet decision.
+    flat = evaluate_site(MARKET, replace(SA, rental_decline=0.0)).use("gpu_cloud")
+    falling = evaluate_site(MARKET, replace(SA, rental_decline=0.2)).use("gpu_cloud")
+    assert flat.payback_years == pytest.approx(flat.capex_usd_per_mw / flat.net_usd_per_mw_year)
+    assert falling.payback_years is None or falling.payback_years > flat.payback_years
+
+
+def test_forward_site_payback_by_hand() -> None:
+    from dashboard.engine.site import forward_payback_years
+
+    # 1.2M revenue a year, no opex, no growth: 100k a month, 1.5M capex -> 15 months.
+    assert forward_payback_years(1.5e6, 1.2e6, 0.0, 0.0, 0.0) == pytest.approx(1.25, rel=1e-9)
+    assert forward_payback_years(1e12, 1.2e6, 0.0, 0.0, 0.0) is None
+
+
+@pytest.mark.parametrize("field", ["mw_it", "power_price_usd_per_kwh", "pue"])
+def test_non_finite_site_inputs_are_one_line(field: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        evaluate_site(MARKET, replace(SA, **{field: float("nan")}))
+    assert "finite" in str(info.value) and "\n" not in str(info.value)

@@ -1,81 +1,78 @@
-"""The verdict table from the product notes, one rule per test."""
+"""The verdict table (product-notes.md): one rule per row, applied to decision numbers.
+
+Issue 10 replaced the old Pivot now / Wait / Keep mining / Sell table: every start option is
+valued as incremental expected NPV vs never, so these tests feed ``judge`` those numbers.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import datetime
+import pytest
 
-import numpy as np
-
-from dashboard.engine import economics as eco
-from dashboard.engine.model import CoinMarket, GpuAssumptions, GpuSpec, MarketSnapshot
-from dashboard.engine.montecarlo import simulate
-from dashboard.engine.verdict import KEEP_MINING, PIVOT_NOW, SELL_OR_SWITCH_OFF, WAIT, verdict
-
-SPEC = GpuSpec("TEST", {"Etchash": 1e8}, {"Etchash": 250.0}, ai_power_w=300.0, idle_power_w=25.0)
-A = GpuAssumptions(
-    gpu_model="TEST", count=100, conversion_capex_usd=300.0, rental_rate_usd_per_gpu_hour=0.30
+from dashboard.engine.verdict import (
+    BORDERLINE,
+    KEEP_MINING,
+    PIVOT_NOW,
+    RULE_TABLE,
+    SELL_OR_SWITCH_OFF,
+    best_start,
+    is_wait,
+    judge,
+    wait_label,
 )
-ZERO = np.zeros(6)
 
 
-def _res(coin_price: float = 20.0, resale: dict | None = None, **kw):  # noqa: ANN202
-    coin = CoinMarket("ETC", "Etchash", 1e14, 13.0, 2.56, coin_price, datetime(2025, 1, 1), "t")
-    market = MarketSnapshot((coin,), {}, resale or {}, None, None, None, {})
-    return eco.evaluate(SPEC, market, replace(A, **kw))
+def _judge(npv: dict[int, float], payback: float | None = 6.0, p: float = 0.9, mining=0.5):  # noqa: ANN001, ANN202
+    return judge(npv, payback, p, mining, 700.0, 24, 12)
 
 
-def test_pivot_now_names_spread_and_payback() -> None:
-    res = _res()
-    v = verdict(res, simulate(res, ZERO, ZERO, n_paths=10, seed=0))
+def test_pivot_now_when_now_is_best_positive_and_both_bars_pass() -> None:
+    v = _judge({0: 1000.0, 3: 800.0, 6: 600.0, 12: 100.0})
     assert v.label == PIVOT_NOW
-    assert f"${res.spread_usd_day:,.2f}/GPU/day" in v.reason
-    assert "100% chance of payback within 24 months" in v.reason
+    assert "$1,000/GPU" in v.reason and "payback 6 months" in v.reason and "90%" in v.reason
 
 
-def test_pivot_now_without_simulation_says_so() -> None:
-    v = verdict(_res(), None)
-    assert v.label == PIVOT_NOW and "no risk simulation" in v.reason
+def test_borderline_names_the_payback_bar_and_the_gap() -> None:
+    v = _judge({0: 1000.0, 3: 800.0}, payback=14.5)
+    assert v.label == BORDERLINE
+    assert "misses the 12-month target by 2.5 months" in v.reason
 
 
-def test_wait_when_payback_beyond_target() -> None:
-    v = verdict(_res(conversion_capex_usd=5000.0), None)
-    assert v.label == WAIT and "exceeds the 12-month target" in v.reason
+def test_borderline_names_the_probability_bar_and_the_gap() -> None:
+    v = _judge({0: 1000.0, 3: 800.0}, p=0.51)
+    assert v.label == BORDERLINE and "19 points below the 70% bar" in v.reason
 
 
-def test_wait_when_payback_probability_low() -> None:
-    res = _res(
-        rental_rate_usd_per_gpu_hour=0.08, conversion_capex_usd=100.0, payback_target_months=120
-    )
-    mc = simulate(
-        res, np.array([1.0, -1.0, 1.5, -1.5]), np.array([0.8, -0.8, 0.9]), n_paths=400, seed=0
-    )
-    v = verdict(res, mc)
-    assert res.spread_usd_day > 0
-    assert mc.p_payback_within(24) < 0.7
-    assert v.label == WAIT and "chance of payback" in v.reason
+def test_wait_until_the_best_later_month() -> None:
+    v = _judge({0: -50.0, 3: 20.0, 6: 90.0, 12: 40.0})
+    assert v.label == wait_label(6) == "Wait until month 6" and is_wait(v.label)
+    assert "pivoting in 6 months adds $90/GPU" in v.reason and "now (−$50/GPU)" in v.reason
 
 
-def test_wait_names_the_better_month() -> None:
-    # A thin spread and a 100 %/yr discount rate: paying the capex a year later is worth more
-    # than the year's small spread, so a later pivot month has the higher expected NPV.
-    res = _res(rental_rate_usd_per_gpu_hour=0.0315, discount_rate=1.0, rental_decline=0.0)
-    mc = simulate(res, ZERO, ZERO, n_paths=5, seed=0)
-    assert res.spread_usd_day > 0
-    assert mc.best_start_month() == 12
-    v = verdict(res, mc)
-    assert v.label == WAIT and "pivoting in 12 months has a higher expected NPV" in v.reason
-
-
-def test_keep_mining_when_mining_wins() -> None:
-    v = verdict(_res(coin_price=400.0), None)
+def test_negative_later_option_is_never_wait() -> None:
+    v = _judge({0: -500.0, 3: -100.0, 6: -10.0, 12: -300.0})
     assert v.label == KEEP_MINING
-    assert "break even" in v.reason
 
 
-def test_sell_or_switch_off_shows_resale() -> None:
-    v = verdict(
-        _res(coin_price=1.0, rental_rate_usd_per_gpu_hour=0.01, resale={"TEST": 650.0}), None
-    )
-    assert v.label == SELL_OR_SWITCH_OFF
-    assert "$650.00/GPU" in v.reason and "$65,000.00 fleet" in v.reason
+def test_sell_or_switch_off_shows_the_resale_value() -> None:
+    v = _judge({0: -500.0, 3: -100.0}, mining=-0.2)
+    assert v.label == SELL_OR_SWITCH_OFF and "resale $700/GPU" in v.reason
+
+
+@pytest.mark.parametrize(("npv", "best"), [({0: 5.0, 3: 5.0}, 0), ({0: 0.0, 3: 0.0}, None)])
+def test_ties_go_to_the_sooner_start_and_zero_is_not_positive(npv: dict, best: int | None) -> None:
+    assert best_start(npv) == best
+
+
+def test_rule_table_has_the_five_verdicts() -> None:
+    assert [row[0] for row in RULE_TABLE] == [
+        PIVOT_NOW,
+        BORDERLINE,
+        "Wait until month M",
+        KEEP_MINING,
+        SELL_OR_SWITCH_OFF,
+    ]
+
+
+def test_a_near_miss_on_probability_is_not_rounded_onto_the_bar() -> None:
+    v = _judge({0: 1000.0}, p=0.694)
+    assert v.label == BORDERLINE and "69.4% is 0.6 points below the 70% bar" in v.reason

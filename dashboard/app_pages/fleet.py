@@ -20,16 +20,18 @@ from dashboard.engine.fleet import (
     default_rows,
     evaluate_fleet,
     normalize_rows,
+    resolve_model,
     with_totals_row,
 )
 from dashboard.engine.model import MarketSnapshot
 from dashboard.ui import data, frame
-from dashboard.ui.exec_helpers import explainer, fmt, table_height
+from dashboard.ui.exec_helpers import explainer, fmt, per_model_frame, table_height
 from dashboard.ui.widgets import chart_footer, usd
 from scrapers.errors import RigShiftError
 
-# Tests (and scenario links) may put a fleet here: a list of row dicts with ROW_KEYS.
-FLEET_STATE = "fleet_rows"
+# The sidebar fleet (frame.FLEET_STATE): a list of row dicts with ROW_KEYS. Tests and
+# scenario links put a fleet here; the editor below writes every edit back.
+FLEET_STATE = frame.FLEET_STATE
 DOLLAR = st.column_config.NumberColumn(format="dollar")
 
 
@@ -53,8 +55,9 @@ def _editor(ctx: frame.Frame, market: MarketSnapshot) -> pd.DataFrame:
         base[column] = base[column].astype("object")
     for column in set(ROW_KEYS) - {"model", "hashrate_unit", "algorithm"}:
         base[column] = pd.to_numeric(base[column], errors="coerce").astype("float64")
-    # A new sidebar model or count starts a new table (edits of the old one are dropped).
-    key = f"fleet_editor::{a.gpu_model}::{a.count}::{len(base)}"
+    # The table is the sidebar fleet, saved in session state on every edit; the key follows
+    # its content, so a saved edit becomes the editor's new starting table (not a lost delta).
+    key = "fleet_editor::" + str(abs(hash(repr(_base_rows(ctx)))))
     st.markdown(
         "**Your fleet.** One row per GPU model; add rows with **+**. Every column after GPUs "
         "is optional: blank uses the reference table and the sidebar. Known models: "
@@ -101,6 +104,37 @@ def _editor(ctx: frame.Frame, market: MarketSnapshot) -> pd.DataFrame:
             ),
         },
     )
+
+
+def _remember(ctx: frame.Frame, rows: pd.DataFrame) -> None:
+    """Save the edited table as the sidebar fleet; a one-row table drives the sidebar."""
+    saved = normalize_rows(rows)
+    if saved == _base_rows(ctx):
+        return
+    st.session_state[FLEET_STATE] = saved
+    priced = [r for r in saved if r["model"] and r["count"]]
+    if len(priced) == 1:
+        model = resolve_model(str(priced[0]["model"]), ctx.specs)
+        if model in ctx.specs:
+            st.session_state[frame.PENDING_SIDEBAR] = {
+                "gpu_model": model,
+                "fleet_count": int(priced[0]["count"]),
+            }
+    st.rerun()
+
+
+def _decision(ctx: frame.Frame) -> None:
+    """The fleet verdict and the per-model verdicts, from the same decision as the Overview."""
+    try:
+        d = data.decision(ctx.path, ctx.version, ctx.the_fleet, ctx.assumptions)
+    except RigShiftError as exc:
+        st.error(f"Fleet verdict not computed: {exc.one_line()}")
+        return
+    with st.container(border=True):
+        st.markdown(f"### Fleet verdict: {d.verdict.label}")
+        st.text(d.verdict.reason)
+        st.caption(f"Fleet: {d.fleet.label}. The Overview, Timing and the memo show this fleet.")
+        st.table(per_model_frame(d).set_index("GPU model"))
 
 
 def _is_empty(rows: pd.DataFrame) -> bool:
@@ -257,6 +291,7 @@ def render() -> None:
         st.error(exc.one_line())
         return
     rows = _editor(ctx, market)
+    _remember(ctx, rows)
     if _is_empty(rows):
         st.info("Your fleet is empty: add a row with a GPU model and how many you own.")
         return
@@ -270,6 +305,7 @@ def render() -> None:
         st.info("No row can be priced yet: fix or complete the rows above.")
         _explain(ctx, market)
         return
+    _decision(ctx)
     _metrics(ev)
     _tables(ev, market)
     _chart(ev, market)

@@ -14,9 +14,11 @@ from dashboard.engine.alerts import alert_line
 from dashboard.engine.briefing import OverviewContext, build_overview
 from dashboard.engine.explain import formulas
 from dashboard.engine.jsonfile import read_jsonl
-from dashboard.engine.memo import memo_html, memo_pdf
+from dashboard.engine.memo import memo_html, memo_pdf, warm_charts
 from dashboard.engine.specs import apply_overrides
+from dashboard.engine.verdict import RULE_TABLE
 from dashboard.ui import data, frame
+from dashboard.ui.exec_helpers import per_model_frame
 from dashboard.ui.safe_text import escape
 from dashboard.ui.widgets import chart_footer
 from scrapers.config import load_settings
@@ -33,10 +35,14 @@ def _kpis(ctx: OverviewContext) -> None:
 
 
 def _verdict(ctx: OverviewContext) -> None:
+    d = ctx.decision
     with st.container(border=True):
         st.markdown(f"### Verdict: {ctx.verdict.label}")
-        st.markdown(ctx.verdict.reason)
+        st.text(ctx.verdict.reason)  # plain text: numbers with $ must not become LaTeX
         st.caption(ctx.risk_line)
+        if len(d.models) > 1:
+            st.markdown("**Per model**")
+            st.dataframe(per_model_frame(d), hide_index=True, width="stretch")
 
 
 def _history_chart(ctx: OverviewContext) -> None:
@@ -92,6 +98,14 @@ def _alerts(lines: tuple[str, ...]) -> None:
 
 def _explain(ctx: OverviewContext) -> None:
     with st.expander("How this is computed"):
+        st.markdown(
+            "**The verdict rule.** Every start option (now, in 3, 6 or 12 months) is valued as "
+            "incremental expected NPV against never pivoting, over the same calendar window "
+            "from today: months before a later pivot earn the keep-mining value, the "
+            "conversion spend is discounted from when it happens, and a terminal value closes "
+            "the window. Never is 0 by construction."
+        )
+        st.table(pd.DataFrame(list(RULE_TABLE), columns=["verdict", "when"]))
         for text in formulas(ctx.result).values():
             st.markdown(text)
         inputs = pd.DataFrame(
@@ -99,6 +113,17 @@ def _explain(ctx: OverviewContext) -> None:
         )
         st.dataframe(inputs, hide_index=True, width="stretch")
         st.caption("Data timestamps: " + " · ".join(ctx.as_of_lines))
+
+
+def _warm_memo(ctx: OverviewContext) -> None:
+    """In a real browser session, pre-render the memo charts (not under AppTest: no Chromium
+    processes per test run)."""
+    try:
+        if not st.context.url:
+            return
+    except Exception:  # no browser session
+        return
+    warm_charts(ctx)
 
 
 def _memo_buttons(ctx: OverviewContext) -> None:
@@ -125,7 +150,10 @@ def _memo_buttons(ctx: OverviewContext) -> None:
         icon=":material/description:",
         on_click="ignore",
     )
-    cols[2].caption("One page: verdict, KPIs, chart, every assumption, data timestamps.")
+    cols[2].caption(
+        "Verdict with per-model lines, KPIs, timing now / later / never, site three ways, "
+        "risk and break-evens, charts, every assumption, data timestamps."
+    )
 
 
 def recent_alert_lines(limit: int = RECENT_ALERTS) -> tuple[str, ...]:
@@ -138,15 +166,16 @@ def recent_alert_lines(limit: int = RECENT_ALERTS) -> tuple[str, ...]:
 
 def overview_context(ctx: frame.Frame, statuses: list) -> OverviewContext:
     """The Overview's numbers for the frame's fleet and the sources' statuses."""
-    a = ctx.assumptions
     market = data.market(ctx.path, ctx.version)
-    spec = apply_overrides(ctx.specs[a.gpu_model], a)
+    decision = data.decision(ctx.path, ctx.version, ctx.the_fleet, ctx.assumptions)
+    first = decision.models[0]
+    spec = apply_overrides(ctx.specs[first.line.gpu_model], first.assumptions)
     try:
-        history = data.margin_history(ctx.path, ctx.version, spec, a)
+        history = data.margin_history(ctx.path, ctx.version, spec, first.assumptions)
     except RigShiftError as exc:
         st.error(f"History unavailable: {exc.one_line()}")
         history = pd.DataFrame()
-    return build_overview(spec, market, a, history, statuses, recent_alert_lines())
+    return build_overview(decision, market, history, statuses, recent_alert_lines())
 
 
 def render() -> None:
@@ -157,8 +186,9 @@ def render() -> None:
         return
     a = ctx.assumptions
     st.caption(
-        f"{a.count:,} × {a.gpu_model} at ${a.power_price_usd_per_kwh:.3f}/kWh, PUE {a.pue:.2f}, "
-        f"{a.utilization:.0%} rental utilization. Change the fleet in the sidebar."
+        f"{ctx.the_fleet.label} at ${a.power_price_usd_per_kwh:.3f}/kWh, PUE {a.pue:.2f}, "
+        f"{a.utilization:.0%} rental utilization. Change the fleet in the sidebar or on the "
+        "Fleet page."
     )
     if not ctx.inputs_ok:
         return
@@ -182,6 +212,7 @@ def render() -> None:
     _kpis(view)
     for note in view.notes:
         st.caption(note)
+    _warm_memo(view)
     _memo_buttons(view)
     _history_chart(view)
     _freshness(statuses, status_error)

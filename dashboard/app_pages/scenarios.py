@@ -12,8 +12,15 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.engine.briefing import OverviewContext, build_overview, fmt_usd
+from dashboard.engine.decision import Fleet
 from dashboard.engine.saved_scenarios import delete_scenario, load_scenarios, save_scenario
-from dashboard.engine.scenario import from_params, to_params
+from dashboard.engine.scenario import (
+    SITE_PARAMS,
+    fleet_from_params,
+    fleet_param,
+    from_params,
+    to_params,
+)
 from dashboard.engine.specs import apply_overrides
 from dashboard.ui import data, frame
 from dashboard.ui.safe_text import escape
@@ -23,23 +30,30 @@ from scrapers.errors import RigShiftError
 CURRENT = "(current sidebar)"
 COLUMNS = [
     "scenario",
+    "fleet",
     "verdict",
     "mining net ($/GPU/day)",
     "rental net ($/GPU/day)",
     "spread ($/GPU/day)",
     "payback (months)",
-    "fleet NPV ($)",
+    "expected NPV now vs never ($)",
     "link",
 ]
 
 
 def _context(ctx: frame.Frame, params: dict[str, str]) -> tuple[OverviewContext | None, str]:
     a, warnings = from_params(params, known_models=list(ctx.specs))
+    fleet, problem = fleet_from_params(params, known_models=list(ctx.specs))
+    if problem:
+        warnings.append(problem)
+    fleet = fleet or Fleet.single(a.gpu_model, a.count)
     try:
         market = data.market(ctx.path, ctx.version)
-        spec = apply_overrides(ctx.specs[a.gpu_model], a)
-        history = data.margin_history(ctx.path, ctx.version, spec, a)
-        return build_overview(spec, market, a, history), "; ".join(warnings)
+        decision = data.decision(ctx.path, ctx.version, fleet, a)
+        first = decision.models[0]
+        spec = apply_overrides(ctx.specs[first.line.gpu_model], first.assumptions)
+        history = data.margin_history(ctx.path, ctx.version, spec, first.assumptions)
+        return build_overview(decision, market, history), "; ".join(warnings)
     except (RigShiftError, KeyError) as exc:
         text = exc.one_line() if isinstance(exc, RigShiftError) else f"unknown GPU {exc}"
         return None, text
@@ -52,11 +66,12 @@ def comparison(ctx: frame.Frame, scenarios: dict[str, dict[str, str]]) -> pd.Dat
         view, problem = _context(ctx, params)
         link = "?" + urlencode(params)
         if view is None:
-            rows.append([name, f"not computed: {problem}", "", "", "", "", "", link])
+            rows.append([name, "", f"not computed: {problem}", "", "", "", "", "", link])
             continue
         rows.append(
             [
                 name,
+                view.decision.fleet.label,
                 view.verdict.label,
                 view.kpi("mining_net").value,
                 view.kpi("rental_net").value,
@@ -75,7 +90,9 @@ def _save_form(ctx: frame.Frame, path) -> None:  # noqa: ANN001
         name = st.text_input("Scenario name", key="scenario_name", max_chars=60)
         if st.form_submit_button("Save scenario", icon=":material/save:"):
             try:
-                saved = save_scenario(path, name, to_params(ctx.assumptions))
+                params = to_params(ctx.assumptions) | fleet_param(ctx.the_fleet)
+                params |= {k: str(st.query_params[k]) for k in SITE_PARAMS if k in st.query_params}
+                saved = save_scenario(path, name, params)
             except (RigShiftError, OSError) as exc:
                 text = exc.one_line() if isinstance(exc, RigShiftError) else str(exc)
                 st.error(f"Not saved: {escape(text)}")
@@ -113,7 +130,8 @@ def render() -> None:
         st.error(f"Saved scenarios unreadable: {escape(exc.one_line())}")
         saved = {}
     st.subheader("Compare")
-    compared = {CURRENT: to_params(ctx.assumptions)} if ctx.inputs_ok else {}
+    current = to_params(ctx.assumptions) | fleet_param(ctx.the_fleet)
+    compared = {CURRENT: current} if ctx.inputs_ok else {}
     compared.update(saved)
     if not saved:
         st.info("No saved scenarios yet: set the sidebar, name it above, save; repeat.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import fields
 from datetime import datetime
 
@@ -51,14 +52,23 @@ def _inputs(ctx: frame.Frame) -> SiteAssumptions:
             key="site_pue",
             help=basis["pue"],
         )
-        power = c[2].number_input(
-            "Power price ($/kWh)",
-            value=D.power_price_usd_per_kwh,
-            step=0.005,
-            format="%.3f",
-            key="site_power_price",
-            help=basis["power_price_usd_per_kwh"],
+        own = c[2].checkbox(
+            "Own site power price",
+            key="site_own_power",
+            help="Off: the sidebar's power price (its region default or your figure).",
         )
+        if own:
+            power = c[2].number_input(
+                "Power price ($/kWh)",
+                value=D.power_price_usd_per_kwh,
+                step=0.005,
+                format="%.3f",
+                key="site_power_price",
+                help=basis["power_price_usd_per_kwh"],
+            )
+        else:
+            power = ctx.assumptions.power_price_usd_per_kwh
+            c[2].caption(f"Sidebar power price: ${power:.3f}/kWh.")
         asic = c[3].number_input(
             "ASIC efficiency (J/TH)",
             value=D.asic_efficiency_j_per_th,
@@ -133,7 +143,61 @@ def _inputs(ctx: frame.Frame) -> SiteAssumptions:
         all_in_w_per_gpu=float(watts),
         utilization=float(util) / 100,
         gpu_capex_usd=float(gpu_capex),
+        # The fleet decision's forward model (sidebar), so both paybacks walk the same path.
+        rental_decline=ctx.assumptions.rental_decline,
+        difficulty_growth=ctx.assumptions.difficulty_growth,
+        btc_price_drift=ctx.assumptions.btc_price_drift,
     )
+
+
+# widget key -> URL parameter (site inputs travel in the link and in saved scenarios)
+SITE_URL_KEYS = {
+    "site_mw_it": "site_mw",
+    "site_pue": "site_pue",
+    "site_power_price": "site_price",
+    "site_asic_j_th": "site_asic",
+    "site_colo_rent": "site_rent",
+    "site_hall_capex_musd": "site_hall",
+    "site_w_per_gpu": "site_w",
+    "site_utilization_pct": "site_util",
+    "site_gpu_capex": "site_gpu_capex",
+}
+_SITE_URL_LOADED = "_rigshift_site_url_loaded"
+
+
+def _seed_from_url() -> list[str]:
+    """On the session's first Site run, take the site inputs from the URL; warn on bad ones."""
+    if st.session_state.get(_SITE_URL_LOADED):
+        return []
+    st.session_state[_SITE_URL_LOADED] = True
+    problems = []
+    for key, name in SITE_URL_KEYS.items():
+        raw = st.query_params.get(name)
+        if raw is None:
+            continue
+        try:
+            value = float(raw)
+        except ValueError:
+            value = float("nan")
+        if not math.isfinite(value):
+            problems.append(f"{name}={raw!r} is not a finite number")
+            continue
+        st.session_state[key] = value
+        if key == "site_power_price":
+            st.session_state["site_own_power"] = True
+    return problems
+
+
+def _sync_url() -> None:
+    """Write the site inputs into the link (only what changed)."""
+    changed = {}
+    for key, name in SITE_URL_KEYS.items():
+        if key in st.session_state and st.session_state[key] is not None:
+            text = f"{float(st.session_state[key]):.10g}"
+            if st.query_params.get(name) != text:
+                changed[name] = text
+    if changed:
+        st.query_params.update(changed)
 
 
 def _headline(site: SiteResult) -> None:
@@ -306,10 +370,14 @@ def render() -> None:
     if not frame.require_data(ctx):
         return
     st.caption(
-        "Revenue, opex, net, capex and payback for one megawatt used three ways. Site inputs "
-        "are separate from the fleet in the sidebar."
+        "Revenue, opex, net, capex and payback for one megawatt used three ways. The power "
+        "price and the forward model (rental decline, difficulty growth, BTC price drift) come "
+        "from the sidebar unless you set the site's own; site inputs travel in the link."
     )
+    for problem in _seed_from_url():
+        st.warning(f"Link ignored a value: {problem}.", icon=":material/link_off:")
     sa = _inputs(ctx)
+    _sync_url()
     try:
         validate_site(sa)
     except RigShiftError as exc:

@@ -7,25 +7,24 @@ import streamlit as st
 
 from dashboard.engine import exec_charts
 from dashboard.engine.briefing import assumption_rows, data_time_rows
-from dashboard.engine.economics import evaluate
+from dashboard.engine.decision import Decision, ModelDecision
 from dashboard.engine.explain import formulas
+from dashboard.engine.formatting import months, pct
 from dashboard.engine.model import GpuAssumptions, MarketSnapshot, PivotResult
 from dashboard.engine.montecarlo import MonteCarloResult
 from dashboard.engine.sensitivity import tornado
 from dashboard.engine.specs import apply_overrides
 from dashboard.engine.timing import (
-    N_PATHS,
-    SEED,
     STABILITY_DAYS,
     breakeven_frame,
     fan_frame,
+    options_frame,
     payback_curve_frame,
+    per_gpu_mc,
     revenue_stability,
-    start_label,
-    wait_frame,
 )
 from dashboard.ui import data, frame
-from dashboard.ui.exec_helpers import explainer, fmt, table_height
+from dashboard.ui.exec_helpers import explainer, table_height
 from dashboard.ui.widgets import chart_footer, usd
 from scrapers.errors import RigShiftError
 
@@ -35,34 +34,39 @@ STORE_SOURCE = (
 )
 
 
-def _headline(result: PivotResult, mc: MonteCarloResult) -> None:
-    a = result.assumptions
-    best = mc.best_start_month() if mc.expected_npv_by_start else 0
+def _headline(d: Decision) -> None:
+    a, o = d.assumptions, d.fleet_outcome
+    n = d.fleet.total_count
+    best = next(opt for opt in o.options if opt.best)
+    with st.container(border=True):
+        st.markdown(f"### Verdict: {d.verdict.label}")
+        st.text(d.verdict.reason)
     c = st.columns(4)
     c[0].metric(
         f"P(payback ≤ {a.horizon_months} months)",
-        f"{mc.p_payback_within(a.horizon_months):.0%}",
-        help=f"Share of {mc.n_paths:,} simulated paths that recover the conversion cost "
+        pct(o.p_payback),
+        help=f"Share of {d.mc.n_paths:,} simulated paths that recover the conversion cost "
         "within the horizon.",
         border=True,
     )
     c[1].metric(
-        "Expected NPV now ($/GPU)",
-        usd(mc.expected_npv_by_start.get(0, mc.expected_npv_usd), 0),
+        "Expected NPV now vs never ($/GPU)",
+        usd(o.option(0).expected_npv_usd / n, 0),
         help=f"Mean over paths, {a.horizon_months} months at {a.discount_rate:.0%}/yr, net of "
-        "conversion cost.",
+        f"conversion cost, plus the terminal value; fleet average over {n:,} GPUs.",
         border=True,
     )
     c[2].metric(
-        "Best time to pivot",
-        start_label(best),
-        help="The start (now, in 3, 6 or 12 months) with the highest expected NPV.",
+        "Best start",
+        best.label,
+        help="Now, in 3, 6 or 12 months, or never: the highest incremental expected NPV.",
         border=True,
     )
     c[3].metric(
-        "Payback today (months)",
-        fmt(result.payback_months, ".1f", "does not pay back"),
-        help="Deterministic: conversion cost ÷ (spread × 30.44).",
+        "Payback (forward path)",
+        months(o.payback_months),
+        help="First month the cumulative forward spread recovers the upfront cost; the same "
+        "path and rule as P(payback).",
         border=True,
     )
 
@@ -97,9 +101,10 @@ def _payback_curve(mc: MonteCarloResult, a: GpuAssumptions, market: MarketSnapsh
     )
 
 
-def _waiting(mc: MonteCarloResult, market: MarketSnapshot) -> None:
-    st.subheader("Pivot now or wait?")
-    wait = wait_frame(mc)
+def _waiting(d: Decision, market: MarketSnapshot) -> None:
+    st.subheader("Pivot now, later or never?")
+    mc = d.mc
+    wait = options_frame(d.fleet_outcome, d.fleet.total_count)
     if wait.empty:
         st.info("The horizon is too short to compare start months: lengthen it in the sidebar.")
         return
@@ -107,8 +112,9 @@ def _waiting(mc: MonteCarloResult, market: MarketSnapshot) -> None:
     best = wait.loc[wait["best"]].iloc[0]
     st.caption(
         f"Best: pivot {best['pivot']} (expected NPV {usd(best['expected NPV ($/GPU)'], 0)}/GPU). "
-        "Waiting k months keeps mining (or idling) until then and pays the conversion then; "
-        "every start is valued over the same horizon."
+        "Each start is valued against never pivoting over the same calendar window from "
+        "today: waiting k months keeps mining (or idling) until then and pays the conversion "
+        "then; never is 0."
     )
     chart_footer(
         f"{STORE_SOURCE}; {mc.n_paths:,} paths",
@@ -119,10 +125,10 @@ def _waiting(mc: MonteCarloResult, market: MarketSnapshot) -> None:
     )
 
 
-def _tornado(ctx: frame.Frame, market: MarketSnapshot) -> None:
-    st.subheader("What moves the NPV most")
-    a = ctx.assumptions
-    table = tornado(ctx.specs[a.gpu_model], market, a)
+def _tornado(ctx: frame.Frame, first: ModelDecision, market: MarketSnapshot) -> None:
+    a = first.assumptions
+    st.subheader(f"What moves the NPV most ({a.gpu_model})")
+    table = tornado(apply_overrides(ctx.specs[a.gpu_model], a), market, a)
     st.plotly_chart(exec_charts.tornado_figure(table), width="stretch")
     top = table.iloc[0]
     st.caption(
@@ -220,8 +226,8 @@ def _explain(result: PivotResult, mc: MonteCarloResult, market: MarketSnapshot) 
         f"volatility mining {mc.mining_monthly_vol:.1%}, rental {mc.rental_monthly_vol:.1%} "
         f"from {mc.volatility_source}." + ("  \n" + "; ".join(mc.notes) if mc.notes else ""),
         "**Pivot in k months**: mine (or switch off) until month k, pay the conversion cost "
-        "then (discounted), rent afterwards; expected NPV is the mean over paths for the same "
-        "horizon.",
+        "then (discounted), rent afterwards; each start's expected NPV is incremental vs "
+        "never pivoting over the same calendar window, closed by the terminal value.",
         f["npv"],
         "**Tornado**: each input set to its low and high value with the rest at the base case; "
         "NPV recomputed with the same formulas. Prices and costs ±20 %; rental decline ±10 "
@@ -246,35 +252,36 @@ def render() -> None:
         return
     a = ctx.assumptions
     st.caption(
-        f"{a.count:,} × {a.gpu_model}, {a.horizon_months}-month horizon, payback target "
-        f"{a.payback_target_months:g} months. Change the fleet in the sidebar."
+        f"{ctx.the_fleet.label}, {a.horizon_months}-month horizon, payback target "
+        f"{a.payback_target_months:g} months. Change the fleet in the sidebar or on Fleet."
     )
     if not ctx.inputs_ok:
         return
     try:
         market = data.market(ctx.path, ctx.version)
-        spec = apply_overrides(ctx.specs[a.gpu_model], a)
-        result = evaluate(spec, market, a)
-        mc = data.pivot_simulation(ctx.path, ctx.version, spec, a, N_PATHS, SEED)
+        d = data.decision(ctx.path, ctx.version, ctx.the_fleet, a)
     except RigShiftError as exc:
         st.error(exc.one_line())
         return
+    first = d.models[0]
+    spec = apply_overrides(ctx.specs[first.line.gpu_model], first.assumptions)
     try:
-        history = data.margin_history(ctx.path, ctx.version, spec, a)
+        history = data.margin_history(ctx.path, ctx.version, spec, first.assumptions)
     except RigShiftError as exc:
         st.error(f"History unavailable: {exc.one_line()}")
         history = pd.DataFrame()
-    _headline(result, mc)
+    mc = per_gpu_mc(d.mc, d.fleet.total_count)
+    _headline(d)
     _fan(mc, market)
     left, right = st.columns(2)
     with left:
         _payback_curve(mc, a, market)
     with right:
-        _waiting(mc, market)
-    _tornado(ctx, market)
-    _breakevens(result, market)
+        _waiting(d, market)
+    _tornado(ctx, first, market)
+    _breakevens(first.result, market)
     _stability(history)
-    _explain(result, mc, market)
+    _explain(first.result, mc, market)
 
 
 render()

@@ -11,7 +11,9 @@ Rules live in ``<db dir>/alerts.json`` (see docs/alerts.md)::
        {"id": "hashprice", "type": "hashprice_below", "usd_per_ph_day": 40},
        {"id": "fleet-be", "type": "hashprice_below", "j_per_th": 21.5,
         "power_price_usd_per_kwh": 0.05, "pue": 1.05},
-       {"id": "3090-week", "type": "rental_index_move", "gpu": "RTX 3090", "pct": 10}]}
+       {"id": "3090-week", "type": "rental_index_move", "gpu": "RTX 3090", "pct": 10},
+       {"id": "act", "type": "verdict_is", "labels": ["Pivot now", "Wait until month"],
+        "scenario": {"fleet": "H100 SXM:200,RTX 4090:500", "price": "0.05"}}]}
 
 ``scenario`` holds the app's URL parameters (:mod:`dashboard.engine.scenario`), so a rule
 can be pasted from a "Copy link" URL; missing ones take the product defaults.
@@ -22,11 +24,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from dashboard.engine.model import GpuAssumptions, MarketSnapshot, PivotResult
+
+if TYPE_CHECKING:
+    from dashboard.engine.decision import Decision, Fleet
 from dashboard.engine.scenario import from_params
 from scrapers.errors import ConfigError
 from scrapers.units import power_cost_usd_per_day
@@ -35,7 +40,10 @@ RENTAL_BEATS_MINING = "rental_beats_mining"
 PAYBACK_UNDER = "payback_under"
 HASHPRICE_BELOW = "hashprice_below"
 RENTAL_INDEX_MOVE = "rental_index_move"
-RULE_TYPES = (RENTAL_BEATS_MINING, PAYBACK_UNDER, HASHPRICE_BELOW, RENTAL_INDEX_MOVE)
+VERDICT_IS = "verdict_is"
+RULE_TYPES = (RENTAL_BEATS_MINING, PAYBACK_UNDER, HASHPRICE_BELOW, RENTAL_INDEX_MOVE, VERDICT_IS)
+# A verdict rule without "labels" fires when the fleet should act: pivot now or soon.
+DEFAULT_VERDICT_LABELS = ("Pivot now", "Wait until month")
 DEFAULT_COOLDOWN_HOURS = 24.0
 
 
@@ -129,6 +137,13 @@ def _rule(n: int, doc: Any) -> Rule:
             _num(rule_id, doc, "power_price_usd_per_kwh")
             if "pue" in doc:
                 _num(rule_id, doc, "pue", positive=True)
+    elif kind == VERDICT_IS:
+        labels = doc.get("labels", list(DEFAULT_VERDICT_LABELS))
+        if not isinstance(labels, list) or not all(isinstance(x, str) and x for x in labels):
+            raise ConfigError(
+                f"alert rule {rule_id!r}: labels must be a list of verdict labels, e.g. "
+                '["Pivot now", "Borderline"]'
+            )
     else:
         if not str(doc.get("gpu") or "").strip():
             raise ConfigError(f'alert rule {rule_id!r}: gpu is required (e.g. "RTX 3090")')
@@ -319,7 +334,46 @@ def _index_rule(rule: Rule, data: _Data, now: datetime) -> Fired | None:
     )
 
 
+def rule_fleet(rule: Rule) -> Fleet:
+    """The fleet a rule is about: its scenario's ``fleet`` (mixed) or ``gpu`` and ``n``."""
+    from dashboard.engine.decision import Fleet
+    from dashboard.engine.scenario import fleet_from_params
+
+    raw = {str(k): str(v) for k, v in (rule.settings.get("scenario") or {}).items()}
+    fleet, problem = fleet_from_params(raw)
+    if problem:
+        raise ConfigError(f"alert rule {rule.id!r}: {problem}")
+    a = rule.assumptions
+    return fleet or Fleet.single(a.gpu_model, a.count)
+
+
+def rule_decision(rule: Rule, data: _Data) -> Decision:
+    """The decision object for the rule's scenario: the one the app and CLI show for it."""
+    from dashboard.engine.decision import decide_from_store
+
+    return decide_from_store(data.con, rule_fleet(rule), rule.assumptions, market=data.market)
+
+
+def _verdict_rule(rule: Rule, data: _Data, now: datetime) -> Fired | None:
+    decision = rule_decision(rule, data)
+    v = decision.verdict
+    labels = rule.settings.get("labels") or list(DEFAULT_VERDICT_LABELS)
+    if not any(v.label == x or v.label.startswith(x) for x in labels):
+        return None
+    return Fired(
+        rule.id,
+        rule.type,
+        f"{decision.fleet.label}: {v.label} - {v.reason}",
+        decision.fleet_outcome.option(0).expected_npv_usd,
+        0.0,
+        "USD expected NPV now vs never",
+        data.market.as_of.get("rental"),
+        now,
+    )
+
+
 _EVALUATORS = {
+    VERDICT_IS: _verdict_rule,
     RENTAL_BEATS_MINING: _spread_rule,
     PAYBACK_UNDER: _payback_rule,
     HASHPRICE_BELOW: _hashprice_rule,

@@ -15,23 +15,19 @@ from typing import Any
 import pandas as pd
 
 from dashboard.engine.charts import as_of_text
-from dashboard.engine.economics import evaluate
+from dashboard.engine.decision import Decision, gpu_class
+from dashboard.engine.formatting import NEVER_WITHIN, months, usd
 from dashboard.engine.market import crossovers
-from dashboard.engine.model import GpuAssumptions, GpuSpec, MarketSnapshot, PivotResult
-from dashboard.engine.montecarlo import MonteCarloResult, monthly_log_returns, simulate
-from dashboard.engine.specs import apply_overrides
-from dashboard.engine.verdict import Verdict, verdict
-from scrapers.units import DAYS_PER_MONTH
+from dashboard.engine.model import GpuAssumptions, MarketSnapshot, PivotResult
+from dashboard.engine.sensitivity import tornado
+from dashboard.engine.verdict import Verdict
 
-NO_PAYBACK = "does not pay back at today's rates"
+NO_PAYBACK = NEVER_WITHIN
 
 
 def fmt_usd(value: float | None, digits: int = 2) -> str:
-    """``$1,234.56`` or ``−$3.10`` (a real minus sign, as on the page); ``n/a`` for None."""
-    if value is None or pd.isna(value):
-        return "n/a"
-    sign = "−" if value < 0 else ""
-    return f"{sign}${abs(value):,.{digits}f}"
+    """``$1,234.56`` or ``−$3.10`` (the shared formatter); ``n/a`` for None."""
+    return usd(value, digits)
 
 
 @dataclass(frozen=True)
@@ -60,6 +56,7 @@ class SourceLine:
 class OverviewContext:
     """Everything the Overview and the board memo show for one fleet."""
 
+    decision: Decision
     assumptions: GpuAssumptions
     result: PivotResult
     verdict: Verdict
@@ -76,6 +73,9 @@ class OverviewContext:
     generated_at: datetime
     alerts: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    tornado: pd.DataFrame | None = None  # first model's NPV drivers (memo)
+    site: Any = None  # SiteResult of the default site at the fleet's power price (memo)
+    site_error: str | None = None
     stale: tuple[str, ...] = ()  # one line per stale or failing source behind the verdict
 
     def kpi(self, key: str) -> Kpi:
@@ -88,96 +88,115 @@ class OverviewContext:
         return tuple(f"{kind} {as_of_text(ts)}" for kind, ts in self.as_of.items())
 
 
-def fleet_npv(result: PivotResult) -> float:
-    """Fleet NPV over the horizon (per-GPU NPV x count when the fleet total is missing)."""
-    value = result.fleet.get("npv_usd") if result.fleet else None
-    return float(value) if value is not None else result.npv_usd * result.assumptions.count
-
-
-def monte_carlo(result: PivotResult, history: pd.DataFrame) -> MonteCarloResult:
-    """Shocks bootstrapped from stored monthly returns of the two revenue drivers."""
-    if history.empty:
-        return simulate(result, None, None)
-    days = pd.to_datetime(history["day"])
-    mining = monthly_log_returns(history["mining_revenue_usd_day"].set_axis(days))
-    rental = monthly_log_returns(history["rental_rate_usd_per_gpu_hour"].set_axis(days))
-    return simulate(result, mining, rental)
-
-
-def kpis(result: PivotResult) -> tuple[Kpi, ...]:
-    """The six Overview KPIs, labelled and formatted as on the page."""
-    a = result.assumptions
-    coin = result.mining.best_coin or "no mineable coin"
-    payback = result.payback_months
-    breakeven = result.breakeven.rental_rate_usd_per_gpu_hour
-    rate = fmt_usd(result.rental.rate_usd_per_gpu_hour, 3)
+def kpis(decision: Decision) -> tuple[Kpi, ...]:
+    """The six Overview KPIs from the decision: per GPU for one model, fleet totals otherwise."""
+    a = decision.assumptions
+    single = len(decision.models) == 1
+    o = decision.models[0].per_gpu if single else decision.fleet_outcome
+    unit = "$/GPU/day" if single else "fleet $/day"
+    first = decision.models[0].result
+    coin = first.mining.best_coin or "no mineable coin"
+    mining_label = f"Mining net · {coin} ({unit})" if single else f"Mining net ({unit})"
+    npv_now = decision.fleet_outcome.option(0).expected_npv_usd
+    best = next(opt for opt in decision.fleet_outcome.options if opt.best)
     return (
         Kpi(
             "mining_net",
-            f"Mining net · {coin} ($/GPU/day)",
-            fmt_usd(result.mining.net_usd_day),
-            result.mining.net_usd_day,
-            f"Best coin today: {coin}. Revenue after the {a.pool_fee:.1%} pool fee − mining "
+            mining_label,
+            usd(o.mining_net_usd_day),
+            o.mining_net_usd_day,
+            f"Best coin per model today. Revenue after the {a.pool_fee:.1%} pool fee − mining "
             "power cost (W × 24 h × PUE × $/kWh).",
         ),
         Kpi(
             "rental_net",
-            "Rental net ($/GPU/day)",
-            fmt_usd(result.rental.net_usd_day),
-            result.rental.net_usd_day,
-            f"Rate {rate}/GPU-h × 24 h × {a.utilization:.0%} utilization × "
+            f"Rental net ({unit})",
+            usd(o.rental_net_usd_day),
+            o.rental_net_usd_day,
+            f"Rate/GPU-h × 24 h × {a.utilization:.0%} utilization × "
             f"(1 − {a.platform_fee:.0%} fee) − power cost.",
         ),
         Kpi(
             "spread",
-            "Spread ($/GPU/day)",
-            fmt_usd(result.spread_usd_day),
-            result.spread_usd_day,
+            f"Spread ({unit})",
+            usd(o.spread_usd_day),
+            o.spread_usd_day,
             "Rental net − max(mining net, 0): renting vs the better of mining and switching off.",
         ),
         Kpi(
             "payback",
             "Payback of conversion (months)",
-            f"{payback:.1f}" if payback is not None else NO_PAYBACK,
-            payback,
-            f"Conversion cost {fmt_usd(a.conversion_capex_usd, 0)}/GPU (+ one-off transition "
-            f"cost per GPU) ÷ (spread × {DAYS_PER_MONTH:.2f} days/month).",
+            months(o.payback_months) if o.payback_months is not None else NO_PAYBACK,
+            o.payback_months,
+            "First month the cumulative forward spread (rental decline "
+            f"{a.rental_decline:.0%}/yr, difficulty growth {a.difficulty_growth:.0%}/yr, fixed "
+            "opex) recovers the conversion and transition cost: the same path as P(payback).",
         ),
         Kpi(
             "npv",
-            f"Fleet NPV over {a.horizon_months} months ($)",
-            fmt_usd(fleet_npv(result), 0),
-            fleet_npv(result),
-            f"{a.count:,} GPUs × per-GPU NPV of the spread at {a.discount_rate:.0%}/yr, "
-            "net of conversion and transition costs.",
+            f"Expected NPV of pivoting now vs never, {a.horizon_months} months (fleet $)",
+            usd(npv_now, 0),
+            npv_now,
+            f"{decision.fleet.label}: mean over {decision.mc.n_paths:,} paths at "
+            f"{a.discount_rate:.0%}/yr, net of conversion and transition costs, plus the "
+            f"terminal value. Best start: {best.label}.",
         ),
         Kpi(
             "breakeven",
-            "Break-even rental rate ($/GPU-hour)",
-            fmt_usd(breakeven, 3),
-            breakeven,
+            "Break-even rental rate ($/GPU-hour)"
+            + ("" if single else f" · {decision.models[0].line.gpu_model}"),
+            usd(first.breakeven.rental_rate_usd_per_gpu_hour, 3),
+            first.breakeven.rental_rate_usd_per_gpu_hour,
             "The rental rate at which rental net equals the better of mining and switching off.",
         ),
     )
 
 
-def assumption_rows(a: GpuAssumptions) -> tuple[tuple[str, str, str], ...]:
+def assumption_rows(
+    a: GpuAssumptions, decision: Decision | None = None
+) -> tuple[tuple[str, str, str], ...]:
     """The sidebar assumptions with their values and basis (sidebar or default)."""
-    return (
+    fleet: tuple[tuple[str, str, str], ...] = (
         ("GPU model", a.gpu_model, "sidebar"),
         ("Fleet size", f"{a.count:,} GPUs", "sidebar"),
+    )
+    if decision is not None:
+        fleet = (("Fleet", decision.fleet.label, "sidebar fleet table"),) + tuple(
+            (
+                f"Conversion capex · {md.line.gpu_model}",
+                f"{usd(md.assumptions.conversion_capex_usd, 0)}/GPU",
+                "fleet table"
+                if md.line.conversion_capex_usd is not None
+                else f"{gpu_class(md.line.gpu_model)} class default (no citable figure)",
+            )
+            for md in decision.models
+        )
+    return fleet + (
         ("Power price", f"${a.power_price_usd_per_kwh:.3f}/kWh", "sidebar"),
         ("PUE", f"{a.pue:.2f}", "sidebar"),
         ("Rental utilization", f"{a.utilization:.0%}", "sidebar"),
         ("Marketplace fee", f"{a.platform_fee:.0%}", "sidebar"),
         ("Pool fee", f"{a.pool_fee:.1%}", "sidebar"),
-        ("Conversion capex", f"{fmt_usd(a.conversion_capex_usd, 0)}/GPU", "sidebar"),
+        ("Conversion capex, consumer card", f"{fmt_usd(a.conversion_capex_usd, 0)}/GPU", "sidebar"),
         ("One-off transition cost", fmt_usd(a.transition_cost_usd, 0), "sidebar"),
         ("Horizon", f"{a.horizon_months} months", "sidebar"),
         ("Payback target", f"{a.payback_target_months:g} months", "sidebar"),
         ("Discount rate", f"{a.discount_rate:.0%}/yr", "sidebar"),
-        ("Rental price decline", f"{a.rental_decline:.0%}/yr", "default"),
-        ("Difficulty growth", f"{a.difficulty_growth:.0%}/yr", "default"),
+        ("Rental price decline", f"{a.rental_decline:.0%}/yr", "sidebar (default 20 %/yr)"),
+        ("Difficulty growth", f"{a.difficulty_growth:.0%}/yr", "sidebar (default 0 %/yr)"),
+        ("BTC (coin) price drift", f"{a.btc_price_drift:.0%}/yr", "sidebar (default 0 %/yr)"),
+        (
+            "Fixed opex",
+            f"{fmt_usd(a.fixed_opex_usd_per_gpu_month)}/GPU-month",
+            "sidebar (staff, bandwidth, maintenance; no citable figure, enter yours)",
+        ),
+        (
+            "Terminal value",
+            "25% of conversion capex"
+            if a.terminal_value_usd is None
+            else f"{fmt_usd(a.terminal_value_usd, 0)}/GPU",
+            "residual of the conversion at the horizon (assumption)",
+        ),
     )
 
 
@@ -189,9 +208,12 @@ def data_time_rows(market: MarketSnapshot) -> tuple[tuple[str, str, str], ...]:
     )
 
 
-def input_rows(result: PivotResult, market: MarketSnapshot) -> tuple[tuple[str, str, str], ...]:
+def input_rows(
+    result: PivotResult, market: MarketSnapshot, decision: Decision | None = None
+) -> tuple[tuple[str, str, str], ...]:
     """Every assumption with its value and basis (sidebar, default, or data with timestamp)."""
-    return assumption_rows(result.assumptions) + (
+    a = decision.assumptions if decision is not None else result.assumptions
+    return assumption_rows(a, decision) + (
         (
             "Rental rate",
             f"{fmt_usd(result.rental.rate_usd_per_gpu_hour, 3)}/GPU-h",
@@ -240,43 +262,45 @@ def source_lines(statuses: Sequence[Any]) -> tuple[SourceLine, ...]:
 
 
 def build_overview(
-    spec: GpuSpec,
+    decision: Decision,
     market: MarketSnapshot,
-    a: GpuAssumptions,
     history: pd.DataFrame,
     statuses: Sequence[Any] = (),
     alerts: Sequence[str] = (),
     now: datetime | None = None,
 ) -> OverviewContext:
-    """Evaluate, simulate and judge one fleet; raises the engine's errors for bad inputs."""
-    result = evaluate(apply_overrides(spec, a), market, a)
-    mc = monte_carlo(result, history)
-    v = verdict(result, mc)
-    p = float(mc.p_payback_by_month[-1])
+    """The Overview's (and memo's) view of one decision; ``history`` is the first model's."""
+    a = decision.assumptions
+    mc = decision.mc
+    p = decision.fleet_outcome.p_payback
     risk = (
         f"P(payback within {mc.months} months) {p:.0%} over {mc.n_paths:,} simulated paths; "
         f"volatility from {mc.volatility_source}."
     )
     fleet = (
-        f"{a.count:,} × {a.gpu_model} at ${a.power_price_usd_per_kwh:.3f}/kWh, PUE {a.pue:.2f}, "
+        f"{decision.fleet.label} at ${a.power_price_usd_per_kwh:.3f}/kWh, PUE {a.pue:.2f}, "
         f"{a.utilization:.0%} rental utilization."
     )
     notes = []
-    if result.payback_months is None and result.spread_usd_day <= 0:
+    if decision.fleet_outcome.spread_usd_day <= 0:
         notes.append(
             "Renting does not beat the better of mining and switching off at today's rates."
         )
+    first = decision.models[0]
+    tornado_table = tornado(first.spec, market, first.assumptions)
+    site, site_error = _site(market, a)
     return OverviewContext(
-        assumptions=a,
-        result=result,
-        verdict=v,
+        decision=decision,
+        assumptions=first.assumptions if len(decision.models) == 1 else a,
+        result=first.result,
+        verdict=decision.verdict,
         risk_line=risk,
         p_payback=p,
-        kpis=kpis(result),
+        kpis=kpis(decision),
         fleet_line=fleet,
         history=history,
         crossovers=tuple(crossovers(history)),
-        inputs=input_rows(result, market),
+        inputs=input_rows(first.result, market, decision),
         as_of=dict(market.as_of),
         sources=source_lines(statuses),
         is_demo=market.is_demo,
@@ -285,4 +309,24 @@ def build_overview(
         notes=tuple(notes),
         # Demo data is frozen at build time: its age says nothing about the market.
         stale=() if market.is_demo else stale_input_lines(statuses),
+        tornado=tornado_table,
+        site=site,
+        site_error=site_error,
     )
+
+
+def _site(market: MarketSnapshot, a: GpuAssumptions) -> tuple[Any, str | None]:
+    """The default 10 MW site at the fleet's power price and forward model, for the memo."""
+    from dashboard.engine.site import SiteAssumptions, evaluate_site
+    from scrapers.errors import RigShiftError
+
+    sa = SiteAssumptions(
+        power_price_usd_per_kwh=a.power_price_usd_per_kwh,
+        rental_decline=a.rental_decline,
+        difficulty_growth=a.difficulty_growth,
+        btc_price_drift=a.btc_price_drift,
+    )
+    try:
+        return evaluate_site(market, sa), None
+    except RigShiftError as exc:
+        return None, exc.one_line()

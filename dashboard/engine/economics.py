@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from dashboard.engine.model import (
+    DEFAULT_TERMINAL_SHARE,
     Breakeven,
     CoinMarket,
     CoinRevenue,
@@ -73,6 +74,18 @@ def validate(a: GpuAssumptions) -> None:
     check(
         a.difficulty_growth > -1, f"difficulty growth must be above -1 (got {a.difficulty_growth})."
     )
+    check(a.btc_price_drift > -1, f"BTC price drift must be above -1 (got {a.btc_price_drift}).")
+    check(
+        a.fixed_opex_usd_per_gpu_month >= 0,
+        f"fixed opex must not be negative (got {a.fixed_opex_usd_per_gpu_month} USD/GPU-month).",
+    )
+    tv = a.terminal_value_usd
+    check(tv is None or tv >= 0, f"terminal value must not be negative (got {tv} USD/GPU).")
+    if not problems:
+        # The shared bounds table: non-finite and absurd values (inf, nan, 1e308, 1e11 GPUs).
+        from dashboard.engine.bounds import field_problems
+
+        problems = field_problems({f: getattr(a, f) for f in a.__dataclass_fields__})
     if problems:
         raise ConfigError("\n".join(problems))
 
@@ -158,11 +171,41 @@ def upfront_usd_per_gpu(a: GpuAssumptions) -> float:
     return a.conversion_capex_usd + a.transition_cost_usd / a.count
 
 
-def payback_months(spread_usd_day: float, a: GpuAssumptions) -> float | None:
-    """Months to recover the upfront cost from the spread; None when the spread is not positive."""
-    if spread_usd_day <= 0:
+def terminal_value_usd(a: GpuAssumptions) -> float:
+    """Residual value per GPU at the horizon of what the conversion bought (explicit or share)."""
+    if a.terminal_value_usd is not None:
+        return float(a.terminal_value_usd)
+    return DEFAULT_TERMINAL_SHARE * a.conversion_capex_usd
+
+
+def payback_on_path(flows: np.ndarray, upfront_usd: float) -> float | None:
+    """First month the cumulative flows recover ``upfront_usd``, interpolated; None if never.
+
+    ``flows`` are month-end cash flows (month 1 first). The Monte Carlo uses the same rule per
+    path, so the deterministic payback is the zero-volatility path's payback.
+    """
+    flows = np.asarray(flows, dtype=float)
+    cumulative = np.cumsum(flows) - upfront_usd
+    crossed = np.flatnonzero(cumulative >= 0)
+    if len(crossed) == 0:
         return None
-    return upfront_usd_per_gpu(a) / (spread_usd_day * DAYS_PER_MONTH)
+    k = int(crossed[0])
+    prev = cumulative[k - 1] if k > 0 else -upfront_usd
+    return float(k + (-prev) / flows[k]) if flows[k] > 0 else float(k)
+
+
+def forward_flows_usd(
+    mining: MiningResult, rental: RentalResult, a: GpuAssumptions, months: int
+) -> np.ndarray:
+    """Per-GPU monthly pivot cash flow on the forward model (decline, growth, drift, opex)."""
+    flows = monthly_spread_usd(mining, rental, mining_factor(a, months), rental_factor(a, months))
+    return flows - a.fixed_opex_usd_per_gpu_month
+
+
+def payback_months(mining: MiningResult, rental: RentalResult, a: GpuAssumptions) -> float | None:
+    """Months to recover the upfront cost on the forward path; None = never within the horizon."""
+    flows = forward_flows_usd(mining, rental, a, a.horizon_months)
+    return payback_on_path(flows, upfront_usd_per_gpu(a))
 
 
 def month_index(months: int) -> np.ndarray:
@@ -171,8 +214,8 @@ def month_index(months: int) -> np.ndarray:
 
 
 def mining_factor(a: GpuAssumptions, months: int) -> np.ndarray:
-    """Mining revenue multiplier per month: difficulty growth divides revenue per hash."""
-    return (1 + a.difficulty_growth) ** (-month_index(months) / 12)
+    """Mining revenue multiplier per month: coin price drift over difficulty growth."""
+    return ((1 + a.btc_price_drift) / (1 + a.difficulty_growth)) ** (month_index(months) / 12)
 
 
 def rental_factor(a: GpuAssumptions, months: int) -> np.ndarray:
@@ -215,10 +258,11 @@ def monthly_spread_usd(
 def npv_usd(
     mining: MiningResult, rental: RentalResult, a: GpuAssumptions, months: int | None = None
 ) -> float:
-    """NPV per GPU of pivoting now over the horizon, net of capex and transition share."""
+    """NPV per GPU of pivoting now vs never: forward flows, capex, terminal value at the end."""
     months = months or a.horizon_months
-    flows = monthly_spread_usd(mining, rental, mining_factor(a, months), rental_factor(a, months))
-    return float(np.sum(flows * discount_factor(a, months)) - upfront_usd_per_gpu(a))
+    disc = discount_factor(a, months)
+    flows = forward_flows_usd(mining, rental, a, months)
+    return float(np.sum(flows * disc) - upfront_usd_per_gpu(a) + terminal_value_usd(a) * disc[-1])
 
 
 def _rental_denominator(a: GpuAssumptions) -> float:
@@ -327,7 +371,7 @@ def evaluate(spec: GpuSpec, market: MarketSnapshot, a: GpuAssumptions) -> PivotR
         keep_net_usd_day=keep,
         rental=rental,
         spread_usd_day=spread,
-        payback_months=payback_months(spread, a),
+        payback_months=payback_months(mining, rental, a),
         npv_usd=npv,
         breakeven=breakeven,
         resale_usd=resale,

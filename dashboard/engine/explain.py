@@ -30,14 +30,20 @@ def formulas(result: PivotResult | None = None, site: SiteResult | None = None) 
         ),
         "spread": "**Spread** = rental net − keep net ($/GPU/day). Positive means renting wins.",
         "payback": (
-            f"**Payback** (months) = (conversion cost per GPU + transition cost / GPUs) ÷ "
-            f"(spread × {DAYS_PER_MONTH:.2f}). None when the spread is not positive."
+            "**Payback** (months) = the first month the cumulative forward spread (the NPV's "
+            "monthly flows, undiscounted, fixed opex deducted) recovers the conversion cost per "
+            "GPU + transition cost / GPUs, interpolated within the month; the simulation uses "
+            "the same rule per path, so payback ≤ horizon exactly when the zero-volatility path "
+            'pays back. "Never within the horizon" when it does not.'
         ),
         "npv": (
-            "**NPV** ($/GPU) = Σ over months m of [rental net_m − max(mining net_m, 0)] × "
-            f"{DAYS_PER_MONTH:.2f} / (1 + discount)^(m/12) − upfront cost, where mining revenue "
-            "is divided by (1 + difficulty growth)^(m/12) and rental revenue multiplied by "
-            "(1 − rental decline)^(m/12); power costs stay flat."
+            "**NPV** ($/GPU, pivot now vs never) = Σ over months m of [rental net_m − "
+            f"max(mining net_m, 0)] × {DAYS_PER_MONTH:.2f} − fixed opex, each / (1 + "
+            "discount)^(m/12), − upfront cost + terminal value / (1 + discount)^(H/12), where "
+            "mining revenue is multiplied by ((1 + coin price drift) / (1 + difficulty "
+            "growth))^(m/12) and rental revenue by (1 − rental decline)^(m/12); power costs "
+            "stay flat. A start in k months earns the spread from month k + 1 and pays the "
+            "upfront cost discounted from month k."
         ),
         "breakeven": (
             "**Break-evens** are the values where spread = 0 with everything else fixed: rental "
@@ -86,10 +92,10 @@ def formulas(result: PivotResult | None = None, site: SiteResult | None = None) 
             f"**{_v(result.spread_usd_day)} $/GPU/day**."
         )
         out["payback"] += (
-            f"  \nNow: ({_v(a.conversion_capex_usd, ',.0f')} + "
-            f"{_v(a.transition_cost_usd, ',.0f')} / "
-            f"{a.count}) ÷ ({_v(result.spread_usd_day)} × {DAYS_PER_MONTH:.2f}) = "
-            f"**{_v(result.payback_months, ',.1f', 'never')} months**."
+            f"  \nNow: upfront {_v(a.conversion_capex_usd, ',.0f')} + "
+            f"{_v(a.transition_cost_usd, ',.0f')} / {a.count} per GPU against a spread of "
+            f"{_v(result.spread_usd_day)} $/GPU/day declining {a.rental_decline:.0%}/yr → "
+            f"**{_v(result.payback_months, ',.1f', 'never within the horizon')} months**."
         )
         out["npv"] += (
             f"  \nNow: {a.horizon_months} months, discount {a.discount_rate:.0%}/yr, difficulty "

@@ -18,9 +18,16 @@ from fpdf import FPDF
 
 from dashboard.engine import charts
 from dashboard.engine.briefing import OverviewContext
+from dashboard.engine.formatting import months, usd
 
 MARGIN_CHART = "margin_history"
-CHART_TITLES = {MARGIN_CHART: "Mining vs rental margin history ($/GPU/day)"}
+FAN_CHART = "timing_fan"
+TORNADO_CHART = "tornado"
+CHART_TITLES = {
+    MARGIN_CHART: "Mining vs rental margin history ($/GPU/day)",
+    FAN_CHART: "Cumulative spread after pivoting now, $/GPU (fleet average), percentiles",
+    TORNADO_CHART: "What moves the NPV most ($/GPU)",
+}
 DEMO_LABEL = "DEMO DATA - bundled sample payloads, not live market data"
 # The PDF's core font is latin-1 only: spell the rest in ASCII.
 _ASCII = {
@@ -63,28 +70,150 @@ def chart_png(fig: object, width: int = 1000, height: int = 420) -> tuple[bytes 
         return None, f"chart image unavailable ({type(exc).__name__}: {text})"
 
 
+def _memo_figure(fig: object, y_format: str | None = ",.0f") -> object:
+    """Room for tick labels and no title inside the image (the memo heads each chart)."""
+    fig.update_layout(  # type: ignore[attr-defined]
+        title_text=None,
+        margin={"l": 90, "r": 30, "t": 30, "b": 70},
+        font={"size": 14},
+        legend={"orientation": "h", "y": -0.22},
+    )
+    fig.update_xaxes(automargin=True)  # type: ignore[attr-defined]
+    fig.update_yaxes(automargin=True, tickformat=y_format)  # type: ignore[attr-defined]
+    return fig
+
+
 def render_charts(ctx: OverviewContext) -> dict[str, bytes | None]:
-    """The memo's charts as PNG (None where export failed or there is nothing to chart)."""
-    if ctx.history.empty:
-        return {MARGIN_CHART: None}
-    fig = charts.margin_history_figure(ctx.history, list(ctx.crossovers))
-    png, _reason = chart_png(fig)
-    return {MARGIN_CHART: png}
+    """The memo's charts as PNG (None where export failed or there is nothing to chart).
+
+    Each image is cached by its figure, so one decision renders its charts once.
+    """
+    from dashboard.engine import exec_charts
+    from dashboard.engine.timing import fan_frame, per_gpu_mc
+
+    out: dict[str, bytes | None] = {}
+    if not ctx.history.empty:
+        fig = charts.margin_history_figure(ctx.history, list(ctx.crossovers))
+        out[MARGIN_CHART] = chart_png(_memo_figure(fig, ",.2f"))[0]
+    d = ctx.decision
+    fan = fan_frame(per_gpu_mc(d.mc, d.fleet.total_count))
+    out[FAN_CHART] = chart_png(_memo_figure(exec_charts.fan_figure(fan)))[0]
+    if ctx.tornado is not None and not ctx.tornado.empty:
+        fig = exec_charts.tornado_figure(ctx.tornado)
+        fig = _memo_figure(fig, None)
+        fig.update_xaxes(tickformat=",.0f")
+        fig.update_yaxes(title_text=None)
+        fig.update_layout(legend={"orientation": "h", "y": -0.3}, margin={"b": 110})
+        out[TORNADO_CHART] = chart_png(fig, height=460)[0]
+    return out
+
+
+_WARMING: set[str] = set()
+
+
+def warm_charts(ctx: OverviewContext) -> None:
+    """Render the memo's charts in a background thread, so the download is ready when asked.
+
+    kaleido's first export starts Chromium (seconds on a busy host); the PNGs are cached per
+    figure, so the later memo build only assembles the PDF (well under a second).
+    """
+    import threading
+
+    # The cached decision comes back as a fresh copy each rerun: key by its inputs instead.
+    d = ctx.decision
+    key = repr((d.fleet, d.assumptions, sorted(d.as_of.items())))
+    if key in _WARMING:
+        return
+    _WARMING.add(key)
+    threading.Thread(target=render_charts, args=(ctx,), daemon=True).start()
 
 
 def _chart_note(ctx: OverviewContext) -> str:
-    if ctx.history.empty:
-        return "Chart not included: not enough stored history yet."
     return "Chart image could not be rendered (plotly image export via kaleido/Chromium failed)."
 
 
+def _charts_to_show(ctx: OverviewContext) -> list[str]:
+    """Chart keys in memo order; the margin history only for models that can mine."""
+    keys = [FAN_CHART, TORNADO_CHART]
+    return ([MARGIN_CHART] if not ctx.history.empty else []) + keys
+
+
+def fleet_lines(ctx: OverviewContext) -> list[str]:
+    """One line per model: its verdict and reason beside the fleet verdict."""
+    return [
+        f"{md.line.count:,} × {md.line.gpu_model}: {md.per_gpu.verdict.label} - "
+        f"{md.per_gpu.verdict.reason}"
+        for md in ctx.decision.models
+    ]
+
+
+def timing_lines(ctx: OverviewContext) -> list[str]:
+    """Now / in 3 / 6 / 12 months / never, each as fleet expected NPV vs never."""
+    o = ctx.decision.fleet_outcome
+    best = next(x for x in o.options if x.best)
+    return [
+        "Expected NPV vs never pivoting, same calendar window (fleet): "
+        + "; ".join(f"{x.label} {usd(x.expected_npv_usd, 0)}" for x in o.options)
+        + f". Best: {best.label}.",
+        f"Payback on the forward path: {months(o.payback_months)}; " + ctx.risk_line,
+    ]
+
+
+def site_lines(ctx: OverviewContext) -> list[str]:
+    """The default 10 MW site three ways (BTC mining, GPU cloud, colocation), per MW of IT."""
+    if ctx.site is None:
+        return [f"Site not computed: {ctx.site_error or 'no site inputs'}"]
+    sa = ctx.site.assumptions
+    head = (
+        f"{sa.mw_it:g} MW IT at ${sa.power_price_usd_per_kwh:.3f}/kWh, PUE {sa.pue:g}, rental "
+        f"decline {sa.rental_decline:.0%}/yr (Site page for your own site):"
+    )
+    names = {"btc_mining": "BTC mining", "gpu_cloud": "GPU cloud", "colocation": "Colocation"}
+    return [head] + [
+        f"{names.get(u.use, u.use)}: net {usd(u.net_usd_per_mw_year, 0)}/MW-year, capex "
+        f"{usd(u.capex_usd_per_mw, 0)}/MW, payback "
+        + ("never within 20 years" if u.payback_years is None else f"{u.payback_years:.1f} years")
+        for u in ctx.site.uses
+    ]
+
+
+def breakeven_lines(ctx: OverviewContext) -> list[str]:
+    """What would change the verdict: each model's break-evens against today's values."""
+    out = []
+    for md in ctx.decision.models:
+        b, r, a = md.result.breakeven, md.result.rental, md.assumptions
+        util = "none" if b.utilization is None else f"{b.utilization:.0%}"
+        out.append(
+            f"{md.line.gpu_model}: renting breaks even at {usd(b.rental_rate_usd_per_gpu_hour, 3)}"
+            f"/GPU-h (today {usd(r.rate_usd_per_gpu_hour, 3)}), utilization {util} (today "
+            f"{a.utilization:.0%}), power {usd(b.power_price_usd_per_kwh, 3, 'none')}/kWh "
+            f"(today {usd(a.power_price_usd_per_kwh, 3)})"
+        )
+    if ctx.tornado is not None and not ctx.tornado.empty:
+        top = ctx.tornado.iloc[0]
+        out.append(
+            f"Widest driver: {top['input']} ({top['range']}) moves NPV by "
+            f"{usd(float(top['swing ($/GPU)']), 0)}/GPU."
+        )
+    return out
+
+
 def _title(ctx: OverviewContext) -> str:
-    a = ctx.assumptions
-    return f"RigShift board memo: {a.count:,} × {a.gpu_model}"
+    return f"RigShift board memo: {ctx.decision.fleet.label}"
 
 
 def _stamp(ts: datetime) -> str:
     return ts.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _sections(ctx: OverviewContext) -> list[tuple[str, list[str]]]:
+    """The memo's text sections, in order, shared by the HTML and the PDF."""
+    return [
+        ("Fleet: per-model verdicts", fleet_lines(ctx)),
+        ("Timing: now, later or never", timing_lines(ctx)),
+        ("Site: one site three ways", site_lines(ctx)),
+        ("Risk and what would change the verdict", breakeven_lines(ctx)),
+    ]
 
 
 def memo_html(ctx: OverviewContext, images: Charts | None = None) -> str:
@@ -125,7 +254,12 @@ def memo_html(ctx: OverviewContext, images: Charts | None = None) -> str:
         parts.append(f"<p class='muted'>{e(note)}</p>")
     for line in ctx.stale:
         parts.append(f"<p><b>Stale input:</b> {e(line)}</p>")
-    for key, title in CHART_TITLES.items():
+    for heading, lines in _sections(ctx):
+        parts.append(f"<h3>{e(heading)}</h3><ul>")
+        parts += [f"<li>{e(line)}</li>" for line in lines]
+        parts.append("</ul>")
+    for key in _charts_to_show(ctx):
+        title = CHART_TITLES[key]
         parts.append(f"<h3>{e(title)}</h3>")
         png = images.get(key)
         if png:
@@ -161,6 +295,15 @@ def ascii_text(text: str) -> str:
     for char, repl in _ASCII.items():
         text = text.replace(char, repl)
     return text.encode("latin-1", errors="replace").decode("latin-1")
+
+
+def _fit(pdf: FPDF, text: str, width_mm: float) -> str:
+    """``text`` cut with "..." so it fits ``width_mm`` in the current font (KPI cells)."""
+    if pdf.get_string_width(text) <= width_mm:
+        return text
+    while text and pdf.get_string_width(text + "...") > width_mm:
+        text = text[:-1]
+    return text + "..."
 
 
 class _Memo(FPDF):
@@ -201,8 +344,8 @@ def memo_pdf(ctx: OverviewContext, images: Charts | None = None) -> bytes:
         x, y = pdf.get_x(), pdf.get_y()
         for n, k in enumerate(row):
             pdf.set_xy(x + n * width, y)
-            pdf.set_font("Helvetica", "", 7.5)
-            pdf.cell(width, 4, ascii_text(k.label), border="LTR")
+            pdf.set_font("Helvetica", "", 7)
+            pdf.cell(width, 4, _fit(pdf, ascii_text(k.label), width - 2), border="LTR")
             pdf.set_xy(x + n * width, y + 4)
             pdf.set_font("Helvetica", "B", 10.5)
             pdf.cell(width, 6, ascii_text(k.value), border="LBR")
@@ -211,24 +354,23 @@ def memo_pdf(ctx: OverviewContext, images: Charts | None = None) -> bytes:
         pdf.para(note, size=8)
     for line in ctx.stale:
         pdf.para(f"Stale input: {line}", size=8)
-    for key, title in CHART_TITLES.items():
-        pdf.heading(title)
+    for heading, lines in _sections(ctx):
+        pdf.heading(heading)
+        for line in lines:
+            pdf.para(f"- {line}", size=8, h=3.8)
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+    for key in _charts_to_show(ctx):
+        pdf.heading(CHART_TITLES[key])
         png = images.get(key)
         if png:
             import io
 
-            pdf.image(io.BytesIO(png), w=pdf.w - pdf.l_margin - pdf.r_margin, h=74)
+            pdf.image(io.BytesIO(png), w=width * 0.8, h=width * 0.8 * 0.42)
         else:
             pdf.para(_chart_note(ctx), size=8.5, style="I")
     pdf.heading("Assumptions")
-    half = (len(ctx.inputs) + 1) // 2
-    col = (pdf.w - pdf.l_margin - pdf.r_margin) / 2
-    y0 = pdf.get_y()
-    for n, (name, value, basis) in enumerate(ctx.inputs):
-        pdf.set_xy(pdf.l_margin + (n // half) * col, y0 + (n % half) * 3.8)
-        pdf.set_font("Helvetica", "", 7.5)
-        pdf.cell(col, 3.8, ascii_text(f"{name}: {value} ({basis})"))
-    pdf.set_xy(pdf.l_margin, y0 + half * 3.8 + 1)
+    for name, value, basis in ctx.inputs:
+        pdf.para(f"{name}: {value} ({basis})", size=7.5, h=3.5)
     if ctx.alerts:
         pdf.heading("Recent alerts")
         for line in ctx.alerts[:5]:

@@ -24,6 +24,17 @@ DEFAULT_PAYBACK_TARGET_MONTHS = 12
 DEFAULT_DISCOUNT_RATE = 0.12
 DEFAULT_RENTAL_DECLINE = 0.20
 DEFAULT_DIFFICULTY_GROWTH = 0.0
+DEFAULT_BTC_PRICE_DRIFT = 0.0
+# Conversion cost by class (no citable single figure; see product-notes "Conversion cost by
+# class"): a consumer card's share of a host (x16 board, CPU, RAM >= VRAM, NVMe, network) vs a
+# datacenter GPU's share of a server chassis, CPUs, RAM, NVMe and fabric networking.
+DEFAULT_DATACENTER_CONVERSION_CAPEX_USD = 4000.0
+# Fixed opex of a rented fleet (staff, bandwidth, maintenance, marketplace support): no
+# citable figure either, so the default is a visible assumption the user is asked to set.
+DEFAULT_FIXED_OPEX_USD_PER_GPU_MONTH = 0.0
+# Share of the conversion spend (host parts) still worth something at the horizon: used
+# server parts resell at about a quarter of cost after two years (assumption, no citation).
+DEFAULT_TERMINAL_SHARE = 0.25
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,10 @@ class GpuAssumptions:
     discount_rate: float = DEFAULT_DISCOUNT_RATE  # annual
     rental_decline: float = DEFAULT_RENTAL_DECLINE  # annual decline of rental rates
     difficulty_growth: float = DEFAULT_DIFFICULTY_GROWTH  # annual growth of difficulty
+    btc_price_drift: float = DEFAULT_BTC_PRICE_DRIFT  # annual drift of coin prices
+    fixed_opex_usd_per_gpu_month: float = DEFAULT_FIXED_OPEX_USD_PER_GPU_MONTH
+    # Residual value per GPU at the horizon of what the conversion bought; None = share x capex.
+    terminal_value_usd: float | None = None
 
 
 @dataclass(frozen=True)
@@ -143,8 +158,8 @@ class PivotResult:
     keep_net_usd_day: float
     rental: RentalResult
     spread_usd_day: float
-    payback_months: float | None
-    npv_usd: float  # per GPU over the horizon, net of conversion capex
+    payback_months: float | None  # on the forward path; None = never within the horizon
+    npv_usd: float  # per GPU over the horizon, net of conversion capex, plus terminal value
     breakeven: Breakeven
     resale_usd: float | None
     fleet: dict[str, float | None] = field(default_factory=dict)

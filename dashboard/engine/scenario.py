@@ -10,9 +10,13 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from dashboard.engine import model as m
 from dashboard.engine.model import GpuAssumptions
+
+if TYPE_CHECKING:
+    from dashboard.engine.decision import Fleet
 
 
 @dataclass(frozen=True)
@@ -28,21 +32,36 @@ class Param:
     integer: bool = False
 
 
-# Order is the order in links. Bounds are the sidebar widgets' bounds and the engine's rules.
-PARAMS: tuple[Param, ...] = (
-    Param("n", "count", "fleet size", 1, 10_000_000, integer=True),
-    Param("price", "power_price_usd_per_kwh", "power price ($/kWh)", 0),
-    Param("pue", "pue", "PUE", 1, 5),
-    Param("util", "utilization", "utilization (%)", 0, 100, scale=100),
-    Param("fee", "platform_fee", "marketplace fee (%)", 0, 100, scale=100),
-    Param("pool", "pool_fee", "pool fee (%)", 0, 100, scale=100),
-    Param("capex", "conversion_capex_usd", "conversion capex ($/GPU)", 0),
-    Param("transition", "transition_cost_usd", "transition cost ($)", 0),
-    Param("horizon", "horizon_months", "horizon (months)", 1, 120, integer=True),
-    Param("target", "payback_target_months", "payback target (months)", 1, 120),
-    Param("disc", "discount_rate", "discount rate (%/yr)", 0, 100, scale=100),
+def _from_bounds() -> tuple[Param, ...]:
+    from dashboard.engine.bounds import BOUNDS
+
+    fields = set(GpuAssumptions.__dataclass_fields__)
+    return tuple(
+        Param(b.url_key, b.field, b.title, b.lo, b.hi, b.scale, b.integer)
+        for b in BOUNDS
+        if b.url_key and b.field in fields
+    )
+
+
+# Order is the order in links; bounds are the shared table (dashboard/engine/bounds.py), the
+# same ones the sidebar widgets, the CLI and the engine use.
+PARAMS: tuple[Param, ...] = _from_bounds()
+FLEET_PARAM = "fleet"
+# Site inputs (the Site page writes them; saved scenarios keep them too).
+SITE_PARAMS: tuple[str, ...] = (
+    "site_mw",
+    "site_pue",
+    "site_price",
+    "site_asic",
+    "site_rent",
+    "site_hall",
+    "site_w",
+    "site_util",
+    "site_gpu_capex",
 )
-PARAM_NAMES: tuple[str, ...] = ("gpu",) + tuple(p.name for p in PARAMS)
+PARAM_NAMES: tuple[str, ...] = (
+    ("gpu",) + tuple(p.name for p in PARAMS) + (FLEET_PARAM,) + SITE_PARAMS
+)
 
 
 def _text(value: float, integer: bool) -> str:
@@ -58,8 +77,35 @@ def to_params(a: GpuAssumptions) -> dict[str, str]:
     """Every scenario input of ``a`` as a URL parameter string."""
     out = {"gpu": a.gpu_model}
     for p in PARAMS:
-        out[p.name] = _text(float(getattr(a, p.field)) * p.scale, p.integer)
+        value = getattr(a, p.field)
+        if value is not None:  # optional inputs (terminal value) travel only when set
+            out[p.name] = _text(float(value) * p.scale, p.integer)
     return out
+
+
+def fleet_param(fleet: Fleet) -> dict[str, str]:
+    """``{"fleet": "H100 SXM:200,RTX 4090:500"}`` for a mixed fleet; {} for a one-model one."""
+    if len(fleet.lines) == 1 and fleet.lines[0].conversion_capex_usd is None:
+        return {}
+    return {FLEET_PARAM: fleet.to_text()}
+
+
+def fleet_from_params(
+    params: Mapping[str, str | list[str]], known_models: Collection[str] | None = None
+) -> tuple[Fleet | None, str | None]:
+    """The fleet in ``params`` (None when absent) and a warning when it cannot be read."""
+    from dashboard.engine.decision import parse_fleet
+    from scrapers.errors import ConfigError
+
+    raw = params.get(FLEET_PARAM)
+    if isinstance(raw, list):
+        raw = raw[-1] if raw else None
+    if not raw:
+        return None, None
+    try:
+        return parse_fleet(raw, list(known_models) if known_models is not None else None), None
+    except ConfigError as exc:
+        return None, f"fleet={raw!r}: {exc.one_line()}"
 
 
 def _parse(p: Param, raw: str) -> tuple[float | int | None, str | None]:
@@ -112,7 +158,8 @@ def from_params(
             continue
         value, problem = _parse(p, raw)
         if problem:
-            default = _text(float(getattr(a, p.field)) * p.scale, p.integer)
+            current = getattr(a, p.field)
+            default = "none" if current is None else _text(float(current) * p.scale, p.integer)
             warnings.append(f"{problem}; using {default}")
         else:
             changes[p.field] = value

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from dashboard.engine.bounds import BY_FIELD
 from dashboard.engine.economics import evaluate, resolve_rental_rate
 from dashboard.engine.model import GpuAssumptions, GpuSpec, MarketSnapshot
 from dashboard.engine.specs import apply_overrides
@@ -55,6 +56,12 @@ class Driver:
             low, high = max(low, self.lower), max(high, self.lower)
         if self.upper is not None:
             low, high = min(low, self.upper), min(high, self.upper)
+        # The shared input bounds hold here too (a 100 %/yr discount rate + 4 points is not
+        # an input anyone may type, so the tornado must not evaluate it either).
+        bound = BY_FIELD.get(self.field)
+        if bound is not None:
+            lo, hi = bound.lo / bound.scale, bound.hi / bound.scale
+            low, high = min(max(low, lo), hi), min(max(high, lo), hi)
         return low, high
 
 

@@ -6,12 +6,14 @@ power bills are paid on grid MW = IT MW x PUE, which is the only place grid MW e
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
 import pandas as pd
 
+from dashboard.engine.bounds import BY_FIELD
 from dashboard.engine.model import MarketSnapshot
 from scrapers.errors import ConfigError
 from scrapers.units import (
@@ -74,6 +76,12 @@ class SiteAssumptions:
     colo_rent_usd_per_kw_month: float = 150.0
     colo_power_pass_through: bool = True
     colo_other_opex_pct: float = 0.15
+    # The forward model (the same inputs as the fleet decision): GPU-cloud revenue falls with
+    # the rental decline, BTC revenue moves with price drift over difficulty growth.
+    rental_decline: float = 0.20
+    difficulty_growth: float = 0.0
+    btc_price_drift: float = 0.0
+    fixed_opex_usd_per_mw_year: float = 0.0  # staff, maintenance, insurance; no citable figure
 
 
 SITE_DEFAULTS_BASIS: dict[str, str] = {
@@ -147,7 +155,31 @@ class SiteResult:
 
 def validate_site(sa: SiteAssumptions) -> None:
     """Raise ConfigError listing every invalid site input, one line per problem."""
-    problems = []
+    problems = [
+        f"{name.replace('_', ' ')} must be a finite number (got {value})."
+        for name, value in asdict(sa).items()
+        if isinstance(value, float) and not math.isfinite(value)
+    ]
+    if problems:  # nan compares false with everything: stop before the range checks
+        raise ConfigError("\n".join(problems))
+    from dashboard.engine.bounds import check_display
+
+    # Upper bounds from the shared table (the sign checks below name the lower ones).
+    for name, value, floor in (
+        ("mw_it", sa.mw_it, 0.0),
+        ("power_price_usd_per_kwh", sa.power_price_usd_per_kwh, -1.0),
+    ):
+        if value > floor:
+            try:
+                check_display(BY_FIELD[name], value)
+            except ConfigError as exc:
+                problems.append(str(exc))
+    if not -3 <= sa.rental_decline < 1:
+        problems.append(f"rental decline must be in [-3, 1) (got {sa.rental_decline}).")
+    if sa.difficulty_growth <= -1 or sa.btc_price_drift <= -1:
+        problems.append("difficulty growth and BTC price drift must be above -1.")
+    if sa.fixed_opex_usd_per_mw_year < 0:
+        problems.append(f"fixed opex must not be negative (got {sa.fixed_opex_usd_per_mw_year}).")
     if sa.mw_it <= 0:
         problems.append(f"IT load must be positive (got {sa.mw_it} MW).")
     if sa.pue < 1:
@@ -201,8 +233,28 @@ def hashprice_usd_per_ph_day(
     return BLOCKS_PER_DAY * (subsidy_btc + fees_btc) * btc_price_usd / network_ph
 
 
-def _payback(capex: float, net: float) -> float | None:
-    return capex / net if net > 0 else None
+SITE_PAYBACK_HORIZON_YEARS = 20
+
+
+def forward_payback_years(
+    capex_usd: float,
+    revenue_usd_year: float,
+    variable_opex_share: float,
+    fixed_opex_usd_year: float,
+    annual_growth: float,
+) -> float | None:
+    """Years until cumulative net recovers capex, revenue moving by ``annual_growth`` a year.
+
+    Month-by-month on the same rule as the fleet payback (economics.payback_on_path); None
+    when it does not pay back within 20 years.
+    """
+    from dashboard.engine.economics import month_index, payback_on_path
+
+    months = SITE_PAYBACK_HORIZON_YEARS * 12
+    mult = (1 + annual_growth) ** (month_index(months) / 12)
+    net = (revenue_usd_year * mult * (1 - variable_opex_share) - fixed_opex_usd_year) / 12
+    paid = payback_on_path(net, capex_usd)
+    return paid / 12 if paid is not None else None
 
 
 def grid_power_cost_usd_per_mw_year(sa: SiteAssumptions, load_factor: float = 1.0) -> float:
@@ -229,7 +281,9 @@ def evaluate_site(market: MarketSnapshot, sa: SiteAssumptions) -> SiteResult:
     # BTC mining: 1 MW of ASICs at J/TH delivers ph_per_mw PH/s, all day.
     mining_rev = hashprice * ph_per_mw(sa.asic_efficiency_j_per_th) * DAYS_PER_YEAR
     mining_power = grid_power_cost_usd_per_mw_year(sa)
-    mining_opex = mining_power + sa.mining_other_opex_pct * mining_rev
+    mining_opex = (
+        mining_power + sa.mining_other_opex_pct * mining_rev + sa.fixed_opex_usd_per_mw_year
+    )
     mining = SiteUse(
         "btc_mining",
         mining_rev,
@@ -237,7 +291,13 @@ def evaluate_site(market: MarketSnapshot, sa: SiteAssumptions) -> SiteResult:
         mining_opex,
         mining_rev - mining_opex,
         sa.asic_capex_usd_per_mw,
-        _payback(sa.asic_capex_usd_per_mw, mining_rev - mining_opex),
+        forward_payback_years(
+            sa.asic_capex_usd_per_mw,
+            mining_rev,
+            sa.mining_other_opex_pct,
+            mining_power + sa.fixed_opex_usd_per_mw_year,
+            (1 + sa.btc_price_drift) / (1 + sa.difficulty_growth) - 1,
+        ),
         f"hashprice ${hashprice:,.2f}/PH/day x {ph_per_mw(sa.asic_efficiency_j_per_th):,.1f} "
         f"PH/s per MW",
     )
@@ -253,7 +313,7 @@ def evaluate_site(market: MarketSnapshot, sa: SiteAssumptions) -> SiteResult:
     gpus_per_mw = 1e6 / sa.all_in_w_per_gpu
     gpu_rev = gpus_per_mw * rate * HOURS_PER_YEAR * sa.utilization * (1 - sa.platform_fee)
     gpu_power = grid_power_cost_usd_per_mw_year(sa)
-    gpu_opex = gpu_power + sa.gpu_cloud_other_opex_pct * gpu_rev
+    gpu_opex = gpu_power + sa.gpu_cloud_other_opex_pct * gpu_rev + sa.fixed_opex_usd_per_mw_year
     gpu_capex = (
         gpus_per_mw * sa.gpu_capex_usd / sa.gpu_nodes_share_of_cluster + sa.hall_capex_usd_per_mw
     )
@@ -264,7 +324,13 @@ def evaluate_site(market: MarketSnapshot, sa: SiteAssumptions) -> SiteResult:
         gpu_opex,
         gpu_rev - gpu_opex,
         gpu_capex,
-        _payback(gpu_capex, gpu_rev - gpu_opex),
+        forward_payback_years(
+            gpu_capex,
+            gpu_rev,
+            sa.gpu_cloud_other_opex_pct,
+            gpu_power + sa.fixed_opex_usd_per_mw_year,
+            -sa.rental_decline,
+        ),
         f"{gpus_per_mw:,.0f} x {sa.gpu_model} per MW at ${rate:.2f}/GPU-h, "
         f"{sa.utilization:.0%} used",
     )
@@ -273,7 +339,7 @@ def evaluate_site(market: MarketSnapshot, sa: SiteAssumptions) -> SiteResult:
     colo_rent = usd_per_kw_month_to_usd_per_mw_year(sa.colo_rent_usd_per_kw_month)
     colo_power = grid_power_cost_usd_per_mw_year(sa)
     colo_rev = colo_rent + (colo_power if sa.colo_power_pass_through else 0.0)
-    colo_opex = colo_power + sa.colo_other_opex_pct * colo_rent
+    colo_opex = colo_power + sa.colo_other_opex_pct * colo_rent + sa.fixed_opex_usd_per_mw_year
     colo = SiteUse(
         "colocation",
         colo_rev,
@@ -281,7 +347,13 @@ def evaluate_site(market: MarketSnapshot, sa: SiteAssumptions) -> SiteResult:
         colo_opex,
         colo_rev - colo_opex,
         sa.hall_capex_usd_per_mw,
-        _payback(sa.hall_capex_usd_per_mw, colo_rev - colo_opex),
+        forward_payback_years(
+            sa.hall_capex_usd_per_mw,
+            colo_rent,
+            sa.colo_other_opex_pct,
+            sa.fixed_opex_usd_per_mw_year + (0.0 if sa.colo_power_pass_through else colo_power),
+            0.0,
+        ),
         f"rent ${sa.colo_rent_usd_per_kw_month:,.2f}/kW-month"
         + (", power passed through" if sa.colo_power_pass_through else ", power included"),
     )

@@ -75,6 +75,7 @@ DEALS_COLUMNS = [
     "label",
     "deal type",
     "$/IT MW-yr",
+    "$/kW-month",
     "announced",
     "source",
     "kind",
@@ -94,6 +95,8 @@ def deals_frame(placed: pd.DataFrame) -> pd.DataFrame:
     )
     frame["deal type"] = frame["deal type"].map(lambda t: DEAL_TYPE_LABELS.get(t, t))
     frame["label"] = _unique_labels(frame)
+    # The same figure in the unit colocation is quoted in: $/MW-year / 1,000 kW / 12 months.
+    frame["$/kW-month"] = (frame["$/IT MW-yr"].astype(float) / 1000 / 12).round(2)
     frame["$/IT MW-yr"] = frame["$/IT MW-yr"].round(0)
     return frame[DEALS_COLUMNS]
 

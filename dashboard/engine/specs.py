@@ -123,4 +123,6 @@ def load_deals(path: Path | None = None) -> pd.DataFrame:
     frame = pd.read_csv(path or HPC_DEALS_CSV, dtype={"announced": str})
     derived = frame["total_value_usd"] / frame["term_years"] / frame["mw_it"]
     frame["usd_per_mw_year"] = derived.round(0)
+    # The colocation unit sites are quoted in: $/kW-month = $/MW-year / 1,000 kW / 12 months.
+    frame["usd_per_kw_month"] = (derived / 1000 / 12).round(2)
     return frame

@@ -12,6 +12,7 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
+from dashboard.engine.decision import Outcome
 from dashboard.engine.model import PivotResult
 from dashboard.engine.montecarlo import (
     PERCENTILES,
@@ -76,6 +77,37 @@ def wait_frame(mc: MonteCarloResult) -> pd.DataFrame:
         for k, v in sorted(mc.expected_npv_by_start.items())
     ]
     return pd.DataFrame(rows, columns=["pivot", "start month", "expected NPV ($/GPU)", "best"])
+
+
+def options_frame(outcome: Outcome, per: int = 1) -> pd.DataFrame:
+    """Start options now / in 3 / 6 / 12 months / never: incremental expected NPV vs never.
+
+    ``per`` divides fleet totals into a per-GPU (fleet-average) figure.
+    """
+    rows = [
+        {
+            "pivot": o.label,
+            "start month": o.start_month if o.start_month is not None else "never",
+            "expected NPV ($/GPU)": o.expected_npv_usd / per,
+            "best": o.best,
+        }
+        for o in outcome.options
+    ]
+    return pd.DataFrame(rows, columns=["pivot", "start month", "expected NPV ($/GPU)", "best"])
+
+
+def per_gpu_mc(mc: MonteCarloResult, count: int) -> MonteCarloResult:
+    """A fleet simulation scaled to per GPU (fleet average) for the per-GPU charts."""
+    from dataclasses import replace
+
+    if count == 1:
+        return mc
+    return replace(
+        mc,
+        cumulative_bands={p: v / count for p, v in mc.cumulative_bands.items()},
+        npv_usd=mc.npv_usd / count,
+        expected_npv_by_start={k: v / count for k, v in mc.expected_npv_by_start.items()},
+    )
 
 
 def breakeven_frame(result: PivotResult) -> pd.DataFrame:

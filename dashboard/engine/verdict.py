@@ -1,82 +1,142 @@
-"""The Overview verdict: Pivot now / Wait / Keep mining / Sell or switch off, with its reason."""
+"""The verdict table of product-notes.md, applied to one set of decision numbers.
+
+Every start option is valued as incremental expected NPV against never pivoting (never = 0 by
+construction), over the same calendar window; the rules below are the table, in order:
+
+| Verdict | When |
+|---|---|
+| Pivot now | now has the highest incremental expected NPV, > 0, payback <= target, P >= 70 % |
+| Borderline | now is best and > 0, but payback > target or P(payback <= horizon) < 70 % |
+| Wait until month M | a later start (3 / 6 / 12) is best, and its expected NPV > 0 |
+| Keep mining | no start beats never and mining net > 0 |
+| Sell or switch off | no start beats never and mining net <= 0 (resale value shown) |
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from dashboard.engine.model import PivotResult
-from dashboard.engine.montecarlo import MonteCarloResult
+from dashboard.engine.formatting import months, pct, usd
 
 PIVOT_NOW = "Pivot now"
-WAIT = "Wait"
+BORDERLINE = "Borderline"
+WAIT_PREFIX = "Wait until month"
 KEEP_MINING = "Keep mining"
 SELL_OR_SWITCH_OFF = "Sell or switch off"
 MIN_PAYBACK_PROBABILITY = 0.70
 
+RULE_TABLE: tuple[tuple[str, str], ...] = (
+    (
+        PIVOT_NOW,
+        "starting now has the highest incremental expected NPV, it is > 0, payback ≤ target "
+        "and P(payback ≤ horizon) ≥ 70 %",
+    ),
+    (
+        BORDERLINE,
+        "starting now is best and > 0, but payback > target or P(payback ≤ horizon) < 70 %: "
+        "the reason says which bar it misses and by how much",
+    ),
+    (
+        f"{WAIT_PREFIX} M",
+        "a later start (3 / 6 / 12 months) has the highest incremental expected NPV, and it is > 0",
+    ),
+    (KEEP_MINING, "no start beats never (every incremental expected NPV ≤ 0) and mining net > 0"),
+    (SELL_OR_SWITCH_OFF, "no start beats never and mining net ≤ 0: the resale value is shown"),
+)
+
+
+def wait_label(month: int) -> str:
+    """``Wait until month 6``."""
+    return f"{WAIT_PREFIX} {month}"
+
+
+def is_wait(label: str) -> bool:
+    """True for any ``Wait until month M`` label."""
+    return label.startswith(WAIT_PREFIX)
+
 
 @dataclass(frozen=True)
 class Verdict:
-    """A label from the product notes' verdict table and a one-line reason with the numbers."""
+    """A label from the verdict table and a one-line reason naming the deciding numbers."""
 
     label: str
     reason: str
 
 
-def _usd(value: float) -> str:
-    sign = "-" if value < 0 else ""
-    return f"{sign}${abs(value):,.2f}"
+def best_start(npv_by_start: Mapping[int, float]) -> int | None:
+    """The start month with the highest incremental expected NPV, None when none is > 0.
+
+    Ties go to the sooner start.
+    """
+    if not npv_by_start:
+        return None
+    k = max(npv_by_start, key=lambda m: (npv_by_start[m], -m))
+    return k if npv_by_start[k] > 0 else None
 
 
-def verdict(result: PivotResult, mc: MonteCarloResult | None = None) -> Verdict:
-    """Apply the verdict table (product-notes.md) to a result and optional simulation."""
-    a = result.assumptions
-    spread = result.spread_usd_day
-    mining_net = result.mining.net_usd_day
-    if spread <= 0:
-        be = result.breakeven.rental_rate_usd_per_gpu_hour
-        need = f"; rental would need {_usd(be)}/GPU-hour to break even" if be is not None else ""
-        if mining_net > 0:
+def judge(
+    npv_by_start: Mapping[int, float],
+    payback_months: float | None,
+    p_payback: float,
+    mining_net_usd_day: float,
+    resale_usd: float | None,
+    horizon_months: int,
+    payback_target_months: float,
+    unit: str = "/GPU",
+) -> Verdict:
+    """Apply the verdict table; amounts are per ``unit`` (``/GPU``, or ``""`` for fleet totals)."""
+    best = best_start(npv_by_start)
+    now = npv_by_start.get(0, 0.0)
+    if best is None:
+        beaten = (
+            f"no start beats never pivoting (now {usd(now, 0)}{unit} expected NPV over "
+            f"{months(horizon_months, 0)})"
+        )
+        if mining_net_usd_day > 0:
             return Verdict(
-                KEEP_MINING,
-                f"mining nets {_usd(mining_net)}/GPU/day vs rental "
-                f"{_usd(result.rental.net_usd_day)}/GPU/day{need}",
+                KEEP_MINING, f"{beaten}; mining nets {usd(mining_net_usd_day)}{unit}/day"
             )
         resale = (
-            f"; resale {_usd(result.resale_usd)}/GPU ({_usd(result.resale_usd * a.count)} fleet)"
-            if result.resale_usd is not None
-            else "; no resale price in the store"
+            f"resale {usd(resale_usd, 0)}{unit}" if resale_usd is not None else "no resale price"
         )
         return Verdict(
             SELL_OR_SWITCH_OFF,
-            f"neither pays: mining nets {_usd(mining_net)} and rental "
-            f"{_usd(result.rental.net_usd_day)}/GPU/day{resale}",
+            f"{beaten}; mining nets {usd(mining_net_usd_day)}{unit}/day; {resale}",
         )
-
-    payback = result.payback_months
-    parts = [f"rental beats mining by {_usd(spread)}/GPU/day"]
-    parts.append(f"conversion pays back in {payback:.0f} months" if payback is not None else "")
-    blockers: list[str] = []
-    if payback is not None and payback > a.payback_target_months:
-        blockers.append(
-            f"payback {payback:.0f} months exceeds the {a.payback_target_months:g}-month target"
-        )
-    if mc is not None:
-        p = mc.p_payback_within(a.horizon_months)
-        parts.append(f"{p:.0%} chance of payback within {a.horizon_months} months")
-        if p < MIN_PAYBACK_PROBABILITY:
-            blockers.append(f"only {p:.0%} chance of payback within {a.horizon_months} months")
-        best = mc.best_start_month()
-        now = mc.expected_npv_by_start.get(0, mc.expected_npv_usd)
-        if best != 0 and mc.expected_npv_by_start[best] > now:
-            blockers.append(
-                f"pivoting in {best} months has a higher expected NPV "
-                f"({_usd(mc.expected_npv_by_start[best])} vs {_usd(now)}/GPU)"
-            )
-    if blockers:
+    if best != 0:
         return Verdict(
-            WAIT, f"rental beats mining by {_usd(spread)}/GPU/day but " + "; ".join(blockers)
+            wait_label(best),
+            f"pivoting in {months(best, 0)} adds {usd(npv_by_start[best], 0)}{unit} expected NPV "
+            f"vs never, more than now ({usd(now, 0)}{unit})",
         )
-    reason = "; ".join(p for p in parts if p)
-    if mc is None:
-        reason += " (no risk simulation run)"
-    return Verdict(PIVOT_NOW, reason)
+    head = f"pivoting now adds {usd(now, 0)}{unit} expected NPV over {months(horizon_months, 0)}"
+    misses: list[str] = []
+    if payback_months is None or payback_months > payback_target_months:
+        if payback_months is None:
+            misses.append(
+                f"payback is never within the {months(horizon_months, 0)} horizon (target "
+                f"{payback_target_months:g} months)"
+            )
+        else:
+            over = payback_months - payback_target_months
+            misses.append(
+                f"payback {months(payback_months)} misses the "
+                f"{payback_target_months:g}-month target by {months(over)}"
+            )
+    if p_payback < MIN_PAYBACK_PROBABILITY:
+        gap = (MIN_PAYBACK_PROBABILITY - p_payback) * 100
+        # One decimal where whole percents would read "70% is 0 points below the 70% bar".
+        digits = 0 if gap >= 1 else 1
+        misses.append(
+            f"P(payback ≤ {months(horizon_months, 0)}) {pct(p_payback, digits)} is "
+            f"{gap:.{digits}f} points below the 70% bar"
+        )
+    if misses:
+        return Verdict(BORDERLINE, f"{head}, but " + "; ".join(misses))
+    return Verdict(
+        PIVOT_NOW,
+        f"{head}; payback {months(payback_months)} (target "
+        f"{months(payback_target_months, 0)}); P(payback ≤ {months(horizon_months, 0)}) "
+        f"{pct(p_payback)}",
+    )

@@ -280,3 +280,19 @@ def _power_price_regions(path: str, version: Version) -> list[str]:
 def clear() -> None:
     """Drop every cached result (tests; a manual "reload data" button)."""
     st.cache_data.clear()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def decision(path: str, version: Version, fleet: Any, a: GpuAssumptions) -> Any:
+    """The one decision for ``fleet`` under ``a`` (engine decision.decide), memoised per input
+    set and data version so every page renders the same object without recomputing it."""
+    from dashboard.engine.decision import decide, line_assumptions
+
+    specs = gpu_specs()
+    histories = {}
+    for line in fleet.lines:
+        spec = specs.get(line.gpu_model)
+        if spec is not None:
+            la = line_assumptions(line, fleet, a)
+            histories[line.gpu_model] = margin_history(path, version, spec, la)
+    return decide(fleet, specs, market(path, version), a, histories)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from dashboard.engine.formatting import months, usd
 from scrapers.errors import RigShiftError
 
 ROW_PX, HEADER_PX = 35, 38
@@ -55,3 +57,20 @@ def explainer(blocks: Iterable[str], inputs: pd.DataFrame | None = None) -> None
             st.markdown(block)
         if inputs is not None and not inputs.empty:
             st.dataframe(inputs, hide_index=True, width="stretch")
+
+
+def per_model_frame(d: Any) -> pd.DataFrame:
+    """One row per fleet line: its verdict beside the fleet's, with the deciding numbers."""
+    return pd.DataFrame(
+        [
+            {
+                "GPU model": md.line.gpu_model,
+                "GPUs": md.line.count,
+                "verdict": md.per_gpu.verdict.label,
+                "expected NPV now ($/GPU)": usd(md.per_gpu.option(0).expected_npv_usd, 0),
+                "payback": months(md.per_gpu.payback_months),
+                "reason": md.per_gpu.verdict.reason,
+            }
+            for md in d.models
+        ]
+    )

@@ -18,8 +18,10 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from dashboard.engine import model as m
+from dashboard.engine.bounds import BY_FIELD, Bound
+from dashboard.engine.decision import Fleet, FleetLine
 from dashboard.engine.model import GpuAssumptions, GpuSpec
-from dashboard.engine.scenario import from_params, to_params
+from dashboard.engine.scenario import fleet_from_params, fleet_param, from_params, to_params
 from dashboard.ui import data
 from dashboard.ui.safe_text import escape
 from scrapers.errors import RigShiftError
@@ -40,7 +42,17 @@ WIDGETS: dict[str, tuple[str, float]] = {
     "horizon_months": ("horizon_months", 1),
     "payback_target": ("payback_target_months", 1),
     "discount_rate_pct": ("discount_rate", 100),
+    "rental_decline_pct": ("rental_decline", 100),
+    "difficulty_growth_pct": ("difficulty_growth", 100),
+    "btc_drift_pct": ("btc_price_drift", 100),
+    "fixed_opex": ("fixed_opex_usd_per_gpu_month", 1),
 }
+# The Fleet page's table (list of row dicts, dashboard.engine.fleet.ROW_KEYS): the sidebar
+# fleet. With two or more models it is the fleet; with one, the sidebar model and count are.
+FLEET_STATE = "fleet_rows"
+# Set by the Fleet page when its one-row table changes the model or count: applied to the
+# sidebar widgets at the start of the next run (a widget's state cannot change after it is drawn).
+PENDING_SIDEBAR = "_rigshift_pending_sidebar"
 _INT_WIDGETS = {"fleet_count", "horizon_months"}
 
 
@@ -55,6 +67,12 @@ class Frame:
     input_error: str | None = None
     specs: dict[str, GpuSpec] = field(default_factory=dict)
     spec_error: str | None = None
+    fleet: Fleet | None = None
+
+    @property
+    def the_fleet(self) -> Fleet:
+        """The sidebar fleet (one line from the sidebar when no table is set)."""
+        return self.fleet or Fleet.single(self.assumptions.gpu_model, self.assumptions.count)
 
     @property
     def inputs_ok(self) -> bool:
@@ -91,14 +109,72 @@ def _init_state(models: list[str]) -> list[str]:
     )
     if not st.session_state.get(_URL_LOADED):
         st.session_state[_URL_LOADED] = True
-        a, warnings = from_params(st.query_params.to_dict(), known_models=models, base=defaults)
+        params = st.query_params.to_dict()
+        a, warnings = from_params(params, known_models=models, base=defaults)
         for key, value in _widget_values(a).items():
             st.session_state[key] = value
+        fleet, problem = fleet_from_params(params, known_models=models)
+        if problem:
+            warnings.append(problem)
+        if fleet is not None:
+            st.session_state[FLEET_STATE] = fleet_rows(fleet)
         return warnings
+    pending = st.session_state.pop(PENDING_SIDEBAR, None)
+    if pending:
+        for key, value in pending.items():
+            st.session_state[key] = value
     for key, value in _widget_values(defaults).items():
         if key not in st.session_state:
             st.session_state[key] = value
     return warnings
+
+
+def fleet_rows(fleet: Fleet) -> list[dict[str, object]]:
+    """The Fleet page's row dicts for ``fleet`` (no per-row figures besides capex and rate)."""
+    from dashboard.engine.fleet import default_rows
+
+    rows = []
+    for line in fleet.lines:
+        row = default_rows(line.gpu_model, line.count, line.conversion_capex_usd)[0]
+        row["rental_rate_usd_per_gpu_hour"] = line.rental_rate_usd_per_gpu_hour
+        rows.append(row)
+    return rows
+
+
+def _num(value: object) -> float | None:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if number == number else None  # NaN (blank editor cell) -> None
+
+
+def table_fleet(specs: dict[str, GpuSpec]) -> Fleet | None:
+    """The mixed fleet in session state (two or more priced models), else None.
+
+    Rows the decision cannot take (unknown model, no count) stay on the Fleet page, which
+    explains them; they are left out here.
+    """
+    from dashboard.engine.fleet import resolve_model
+
+    rows = st.session_state.get(FLEET_STATE)
+    if not isinstance(rows, list):
+        return None
+    lines: dict[str, FleetLine] = {}
+    for row in rows:
+        if not isinstance(row, dict) or not row.get("model"):
+            continue
+        model = resolve_model(str(row["model"]), specs)
+        count = _num(row.get("count"))
+        if model not in specs or count is None or count < 1 or model in lines:
+            continue
+        lines[model] = FleetLine(
+            model,
+            int(count),
+            _num(row.get("conversion_capex_usd")),
+            _num(row.get("rental_rate_usd_per_gpu_hour")),
+        )
+    return Fleet(tuple(lines.values())) if len(lines) >= 2 else None
 
 
 _OWN_PRICE = "your own figure"
@@ -148,91 +224,119 @@ def _sidebar(
         st.session_state["gpu_model"] = models[0]
     sb = st.sidebar
     sb.header("Fleet assumptions")
+    mixed = table_fleet(specs)
+    if mixed is not None:
+        sb.markdown("**Fleet:** " + mixed.label.replace("*", "\\*"))
+        sb.caption("Edit the fleet table on the Fleet page; model and count below are unused.")
+        if sb.button("Back to one model", key="fleet_reset"):
+            st.session_state[FLEET_STATE] = None
+            st.rerun()
     # No value=/index= below: the state seeded by _init_state is the single source of truth.
-    gpu = sb.selectbox("GPU model", models, key="gpu_model")
-    count = sb.number_input("Fleet size (GPUs)", min_value=0, step=100, key="fleet_count")
+    gpu = sb.selectbox("GPU model", models, key="gpu_model", disabled=mixed is not None)
+    count = _bounded(sb, "fleet_count", "count", 100, disabled=mixed is not None)
     basis = _power_source(path, version)
-    power = sb.number_input(
-        "Power price ($/kWh)",
-        min_value=0.0,
-        step=0.005,
-        format="%.3f",
-        key="power_price",
-        help="All-in electricity price at the meter. Default: miners' typical contracts.",
+    power = _bounded(
+        sb,
+        "power_price",
+        "power_price_usd_per_kwh",
+        0.005,
+        "%.3f",
+        "All-in electricity price at the meter. Default: miners' typical contracts.",
     )
     if basis:
         sb.caption(basis)
-    pue = sb.number_input(
-        "PUE (facility W ÷ IT W)",
-        min_value=0.0,
-        step=0.01,
-        format="%.2f",
-        key="pue",
-        help="1.10 is typical for air-cooled GPU rooms; Applied Digital designs for 1.18.",
+    pue = _bounded(
+        sb,
+        "pue",
+        "pue",
+        0.01,
+        "%.2f",
+        "1.10 is typical for air-cooled GPU rooms; Applied Digital designs for 1.18.",
     )
-    util = sb.number_input(
-        "Rental utilization (%)",
-        min_value=0.0,
-        max_value=100.0,
-        step=5.0,
-        format="%.0f",
-        key="utilization_pct",
-        help="Share of hours a rented GPU is actually rented. No marketplace publishes it.",
+    util = _bounded(
+        sb,
+        "utilization_pct",
+        "utilization",
+        5.0,
+        "%.0f",
+        "Share of hours a rented GPU is actually rented. No marketplace publishes it.",
     )
     with sb.expander("Fees, costs and horizon", expanded=False):
-        platform = st.number_input(
-            "Marketplace fee (% of rental revenue)",
-            min_value=0.0,
-            max_value=100.0,
-            step=1.0,
-            format="%.0f",
-            key="platform_fee_pct",
+        platform = _bounded(st, "platform_fee_pct", "platform_fee", 1.0, "%.0f")
+        pool = _bounded(st, "pool_fee_pct", "pool_fee", 0.5, "%.1f")
+        capex = _bounded(
+            st,
+            "capex_per_gpu",
+            "conversion_capex_usd",
+            50.0,
+            "%.0f",
+            "Consumer cards (x16 board share, CPU, RAM ≥ VRAM, NVMe, network). Datacenter "
+            f"GPUs default to ${m.DEFAULT_DATACENTER_CONVERSION_CAPEX_USD:,.0f}/GPU (server "
+            "share and networking); set either per model in the Fleet table. No citable "
+            "public figure for either.",
+            label="Conversion capex, consumer card ($/GPU)",
         )
-        pool = st.number_input(
-            "Pool fee (% of mining revenue)",
-            min_value=0.0,
-            max_value=100.0,
-            step=0.5,
-            format="%.1f",
-            key="pool_fee_pct",
+        transition = _bounded(
+            st,
+            "transition_cost",
+            "transition_cost_usd",
+            10_000.0,
+            "%.0f",
+            "Integration, staff training, certification. Added to capex in payback and NPV.",
+            label="One-off transition cost ($, whole fleet)",
         )
-        capex = st.number_input(
-            "Conversion capex ($/GPU)",
-            min_value=0.0,
-            step=50.0,
-            format="%.0f",
-            key="capex_per_gpu",
-            help="An explicit assumption (x16 board share, CPU, RAM ≥ VRAM, NVMe, network): "
-            "there is no citable public figure.",
+        opex = _bounded(
+            st,
+            "fixed_opex",
+            "fixed_opex_usd_per_gpu_month",
+            1.0,
+            "%.2f",
+            "Staff, bandwidth, maintenance, marketplace support of a rented fleet. No citable "
+            "figure: the default 0 is a prompt to enter yours.",
+            label="Fixed opex ($/GPU-month)",
         )
-        transition = st.number_input(
-            "One-off transition cost ($, whole fleet)",
-            min_value=0.0,
-            step=10_000.0,
-            format="%.0f",
-            key="transition_cost",
-            help="Integration, staff training, certification. Added to capex in payback and NPV.",
+        horizon = _bounded(st, "horizon_months", "horizon_months", 6)
+        target = _bounded(
+            st,
+            "payback_target",
+            "payback_target_months",
+            1.0,
+            "%.0f",
+            "Pivot now needs payback within this (and a 70 % chance of payback).",
         )
-        horizon = st.number_input(
-            "Horizon (months)", min_value=1, max_value=120, step=6, key="horizon_months"
+        discount = _bounded(
+            st,
+            "discount_rate_pct",
+            "discount_rate",
+            1.0,
+            "%.1f",
+            "Discounts every monthly cash flow in the NPV.",
         )
-        target = st.number_input(
-            "Payback target (months)",
-            min_value=1.0,
-            max_value=120.0,
-            step=1.0,
-            format="%.0f",
-            key="payback_target",
-            help="The verdict says Pivot now only when the conversion pays back within this.",
+    with sb.expander("Forward model", expanded=False):
+        decline = _bounded(
+            st,
+            "rental_decline_pct",
+            "rental_decline",
+            5.0,
+            "%.0f",
+            "Annual fall of GPU rental rates (default 20 %/yr). Used by payback, NPV, site "
+            "payback and the simulation alike.",
         )
-        discount = st.number_input(
-            "Discount rate (%/yr)",
-            min_value=0.0,
-            max_value=100.0,
-            step=1.0,
-            format="%.1f",
-            key="discount_rate_pct",
-            help="Discounts the monthly spread in the NPV.",
+        growth = _bounded(
+            st,
+            "difficulty_growth_pct",
+            "difficulty_growth",
+            5.0,
+            "%.0f",
+            "Annual growth of network difficulty (default 0 %/yr): divides mining revenue.",
+        )
+        drift = _bounded(
+            st,
+            "btc_drift_pct",
+            "btc_price_drift",
+            5.0,
+            "%.0f",
+            "Annual drift of coin prices (default 0 %/yr): multiplies mining revenue.",
         )
     a = GpuAssumptions(
         gpu_model=str(gpu),
@@ -247,16 +351,49 @@ def _sidebar(
         horizon_months=int(horizon),
         payback_target_months=float(target),
         discount_rate=float(discount) / 100,
+        rental_decline=float(decline) / 100,
+        difficulty_growth=float(growth) / 100,
+        btc_price_drift=float(drift) / 100,
+        fixed_opex_usd_per_gpu_month=float(opex),
     )
     return a, warnings
 
 
-def _sync_url(a: GpuAssumptions) -> dict[str, str]:
-    """Write the inputs into the query string (only our keys, only when they changed)."""
+def _bounded(
+    container: object,
+    key: str,
+    field_name: str,
+    step: float,
+    fmt: str | None = None,
+    help: str | None = None,
+    label: str | None = None,
+    disabled: bool = False,
+) -> float:
+    """A number input whose label, range and unit come from the shared bounds table."""
+    b: Bound = BY_FIELD[field_name]
+    text = label or f"{b.label[:1].upper()}{b.label[1:]}" + (f" ({b.unit})" if b.unit else "")
+    # No min/max on the widget: a browser silently keeps the last in-range value when one is
+    # typed out of range, and the page would compute from that stale value. Instead every
+    # typed value reaches validation, which names the bound and computes nothing.
+    step_ = int(step) if b.integer else float(step)
+    kwargs: dict[str, object] = {"step": step_, "key": key}
+    if fmt:
+        kwargs["format"] = fmt
+    allowed = f"Allowed: {b.lo:,.10g} to {b.hi:,.10g}" + (f" {b.unit}." if b.unit else ".")
+    kwargs["help"] = f"{help} {allowed}" if help else allowed
+    return container.number_input(text, disabled=disabled, **kwargs)  # type: ignore[attr-defined]
+
+
+def _sync_url(a: GpuAssumptions, fleet: Fleet | None) -> dict[str, str]:
+    """Write the inputs (and a mixed fleet) into the query string, only what changed."""
     params = to_params(a)
+    if fleet is not None:
+        params.update(fleet_param(fleet))
     changed = {k: v for k, v in params.items() if st.query_params.get(k) != v}
     if changed:
         st.query_params.update(changed)  # one URL update, not one per input
+    for stale in [k for k in ("fleet", "terminal") if k not in params and k in st.query_params]:
+        del st.query_params[stale]
     return params
 
 
@@ -290,8 +427,9 @@ def render() -> Frame:
     db = data.db_state(path, version)
     specs, spec_error = _spec_table()
     assumptions, url_warnings = _sidebar(specs, path, version)
+    fleet = table_fleet(specs)
     input_error = _validate(assumptions)
-    _share_hint(_sync_url(assumptions))
+    _share_hint(_sync_url(assumptions, fleet))
     for warning in url_warnings:
         st.warning(f"Link ignored a value: {escape(warning)}.", icon=":material/link_off:")
     if db.is_demo:
@@ -305,7 +443,7 @@ def render() -> Frame:
     if input_error:
         st.error(f"Check the sidebar: {input_error}")
     st.sidebar.caption(f"Database: `{path}`")
-    frame = Frame(path, version, db, assumptions, input_error, specs, spec_error)
+    frame = Frame(path, version, db, assumptions, input_error, specs, spec_error, fleet)
     st.session_state[_CTX_KEY] = frame
     return frame
 

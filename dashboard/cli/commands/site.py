@@ -24,6 +24,10 @@ _FLOAT_FLAGS = {
     "gpu_capex": "gpu_capex_usd",
     "hall_capex": "hall_capex_usd_per_mw",
     "colo_rent": "colo_rent_usd_per_kw_month",
+    "rental_decline": "rental_decline",
+    "difficulty_growth": "difficulty_growth",
+    "btc_price_drift": "btc_price_drift",
+    "fixed_opex": "fixed_opex_usd_per_mw_year",
 }
 
 
@@ -48,6 +52,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--gpu-capex", type=float, metavar="USD", help="per GPU")
     p.add_argument("--hall-capex", type=float, metavar="USD_PER_MW")
     p.add_argument("--colo-rent", type=float, metavar="USD_PER_KW_MONTH")
+    p.add_argument("--rental-decline", type=float, metavar="R", help="annual, default 0.20")
+    p.add_argument("--difficulty-growth", type=float, metavar="R", help="annual, default 0")
+    p.add_argument("--btc-price-drift", type=float, metavar="R", help="annual, default 0")
+    p.add_argument("--fixed-opex", type=float, metavar="USD_PER_MW_YEAR", help="default 0")
     p.add_argument("--no-pass-through", action="store_true", help="colocation rent includes power")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
@@ -100,7 +108,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 f"{u.opex_usd_per_mw_year:,.0f}",
                 f"{u.net_usd_per_mw_year:,.0f}",
                 f"{u.capex_usd_per_mw:,.0f}",
-                "never" if u.payback_years is None else f"{u.payback_years:.1f}",
+                "never within 20 yrs" if u.payback_years is None else f"{u.payback_years:.1f}",
                 u.basis,
             )
             for u in result.uses
