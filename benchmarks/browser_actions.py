@@ -300,10 +300,9 @@ def _tab(name: str) -> Callable[[Any, int], Commit]:
     """A page view: the Market page picks it with a segmented control (older pages: a tab)."""
 
     def prepare(page: Any, i: int) -> Commit:
-        views = page.get_by_test_id("stButtonGroup").get_by_role("button", name=name, exact=True)
-        if views.count():
-            return views.first.click
-        return _one(page.get_by_role("tab", name=name, exact=True), f"view {name!r}").click
+        view = page.get_by_test_id("stButtonGroup").get_by_role("radio", name=name, exact=True)
+        tab = page.get_by_role("tab", name=name, exact=True)
+        return _one(view.or_(tab), f"view {name!r}").click
 
     return prepare
 

@@ -245,6 +245,7 @@ def test_a_store_with_the_old_index_tables_is_upgraded(tmp_path: Path) -> None:
 
 
 OLD_INDEX_DDL = """
+CREATE TABLE store_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
 CREATE TABLE gpu_rental_index (
   day DATE NOT NULL, gpu_model VARCHAR NOT NULL, pricing_type VARCHAR NOT NULL,
   median_usd_per_gpu_hour DOUBLE NOT NULL, trimmed_median_usd_per_gpu_hour DOUBLE NOT NULL,

@@ -13,6 +13,7 @@ import pytest
 from app_store import build_app_store
 
 from benchmarks import browser_actions as ba
+from dashboard.engine import verdict as v
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 # url path -> screenshot name, from dashboard/app.py's PAGES
 PAGES = dict(ba.app_pages())
-VERDICTS = ("Pivot now", "Wait", "Keep mining", "Sell or switch off")
+VERDICTS = (v.PIVOT_NOW, v.BORDERLINE, v.WAIT_PREFIX, v.KEEP_MINING, v.SELL_OR_SWITCH_OFF)
 RENDERED = ba.RENDERED
 
 if ba.CHROMIUM is None:
