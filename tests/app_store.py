@@ -6,8 +6,13 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from benchmarks.browser_actions import app_pages
 from scrapers.config import Settings
 from scrapers.demo import build_demo
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+# Every page of the app's router, in menu order (read from dashboard/app.py's PAGES).
+PAGES = [name for _url, name in app_pages()]
 
 
 def build_app_store(path: Path) -> Path:

@@ -8,23 +8,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from app_store import APP, PAGES
 from app_store import page_text as _text
 from streamlit.testing.v1 import AppTest
 
 from scrapers.store import RunRecord, Store, utcnow
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
-PAGES = [
-    "overview",
-    "fleet",
-    "site",
-    "timing",
-    "scenarios",
-    "market",
-    "sustainability",
-    "data_health",
-    "sql",
-]
 OVERVIEW_METRICS = (
     "Mining net · ",
     "Rental net ($/GPU/day)",

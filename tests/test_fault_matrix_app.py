@@ -15,23 +15,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from app_store import page_text
+from app_store import APP, PAGES, page_text
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 DOC = Path(__file__).resolve().parent.parent / "docs" / "fault-matrix.md"
 SECTION = "## App and SQL console"
-PAGES = [
-    "overview",
-    "fleet",
-    "site",
-    "timing",
-    "scenarios",
-    "market",
-    "sustainability",
-    "data_health",
-    "sql",
-]
 
 
 def _page(monkeypatch: pytest.MonkeyPatch, db: Path, page: str) -> AppTest:

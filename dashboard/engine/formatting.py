@@ -18,20 +18,21 @@ def _bad(value: float | None) -> bool:
 
 def usd(value: float | None, digits: int = 2, none: str = "n/a") -> str:
     """``$1,234.56`` or ``−$3.10``; ``none`` for None/NaN; rounding first, so −$0.00 is $0.00."""
-    if _bad(value):
-        return none
-    rounded = round(float(value), digits)  # type: ignore[arg-type]
-    sign = MINUS if rounded < 0 else ""
-    return f"{sign}${abs(rounded):,.{digits}f}"
+    return _signed(value, digits, none, unit="$")
 
 
 def number(value: float | None, digits: int = 0, none: str = "n/a") -> str:
     """``1,234`` with thousands separators and a real minus sign."""
+    return _signed(value, digits, none)
+
+
+def _signed(value: float | None, digits: int, none: str, unit: str = "") -> str:
+    # Round first, so a value that rounds to zero never shows a minus sign (−$0.00).
     if _bad(value):
         return none
     rounded = round(float(value), digits)  # type: ignore[arg-type]
     sign = MINUS if rounded < 0 else ""
-    return f"{sign}{abs(rounded):,.{digits}f}"
+    return f"{sign}{unit}{abs(rounded):,.{digits}f}"
 
 
 def pct(share: float | None, digits: int = 0, none: str = "n/a") -> str:
