@@ -84,6 +84,7 @@ class SourceStatus:
     data_age_hours: float | None = None
     allowed_data_age_hours: float | None = None
     stale_reason: str = ""
+    url: str = ""  # the upstream's address, so a reader can follow a number to its source
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready dict."""
@@ -161,6 +162,7 @@ def source_statuses(
                 data_age_hours=round(data_age_h, 2) if data_age_h is not None else None,
                 allowed_data_age_hours=allowed_h,
                 stale_reason=reason,
+                url=src.base_url,
             )
         )
     return out

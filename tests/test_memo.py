@@ -88,6 +88,12 @@ def test_html_has_verdict_kpis_assumptions_and_timestamps(ctx: OverviewContext) 
     assert all(html.escape(s.title) in doc for s in ctx.sources)
 
 
+def test_html_links_every_source_to_its_upstream(ctx: OverviewContext) -> None:
+    doc = memo_html(ctx)
+    assert ctx.sources and all(s.url for s in ctx.sources)
+    assert all(f'href="{html.escape(s.url, quote=True)}"' in doc for s in ctx.sources)
+
+
 def test_html_notes_a_missing_chart(ctx: OverviewContext) -> None:
     doc = memo_html(ctx, NO_CHART)
     assert "Chart image could not be rendered" in doc
@@ -179,6 +185,7 @@ def test_memo_pdf_pages_render_with_every_section(demo_db: Path) -> None:
         assert f"x {model}: " in text  # per-model line ("x": the PDF's latin-1 font)
     assert f"Verdict: {ctx.verdict.label}" in text
     assert "Chart not included" not in text
+    assert "https://console.vast.ai" in text  # every source names its address
 
 
 def test_memo_names_the_fleet_and_per_model_lines(demo_db: Path) -> None:

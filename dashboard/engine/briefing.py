@@ -50,6 +50,7 @@ class SourceLine:
     title: str
     last_success: str
     state: str
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -255,6 +256,7 @@ def source_lines(statuses: Sequence[Any]) -> tuple[SourceLine, ...]:
             title=s.title,
             last_success=as_of_text(s.last_success),
             state=s.staleness,
+            url=getattr(s, "url", ""),
         )
         for s in statuses
     ]

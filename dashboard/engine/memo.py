@@ -216,6 +216,13 @@ def _sections(ctx: OverviewContext) -> list[tuple[str, list[str]]]:
     ]
 
 
+def _linked(text: str, url: str) -> str:
+    """``text`` as a link to ``url`` when it is an http(s) address, else plain (both escaped)."""
+    if not url.startswith(("https://", "http://")):
+        return html.escape(text)
+    return f'<a href="{html.escape(url, quote=True)}">{html.escape(text)}</a>'
+
+
 def memo_html(ctx: OverviewContext, images: Charts | None = None) -> str:
     """A self-contained one-page HTML memo (charts inlined as PNG data URIs)."""
     images = render_charts(ctx) if images is None else images
@@ -282,7 +289,7 @@ def memo_html(ctx: OverviewContext, images: Charts | None = None) -> str:
         parts.append("<th>state</th></tr>")
         for s in ctx.sources:
             parts.append(
-                f"<tr><td>{e(s.kind)}</td><td>{e(s.title)} ({e(s.source)})</td>"
+                f"<tr><td>{e(s.kind)}</td><td>{_linked(s.title, s.url)} ({e(s.source)})</td>"
                 f"<td>{e(s.last_success)}</td><td>{e(s.state)}</td></tr>"
             )
         parts.append("</table>")
@@ -378,6 +385,9 @@ def memo_pdf(ctx: OverviewContext, images: Charts | None = None) -> bytes:
     pdf.heading("Data timestamps and sources")
     pdf.para("Data timestamps: " + " - ".join(ctx.as_of_lines), size=7.5, h=3.6)
     if ctx.sources:
-        text = "; ".join(f"{s.title} ({s.kind}) {s.last_success}, {s.state}" for s in ctx.sources)
+        text = "; ".join(
+            f"{s.title} ({s.kind}, {s.url or s.source}) {s.last_success}, {s.state}"
+            for s in ctx.sources
+        )
         pdf.para("Sources: " + text, size=7, h=3.4)
     return bytes(pdf.output())
