@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 
@@ -138,3 +139,17 @@ def test_non_finite_site_inputs_are_one_line(field: str) -> None:
     with pytest.raises(ConfigError) as info:
         evaluate_site(MARKET, replace(SA, **{field: float("nan")}))
     assert "finite" in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("field", "label"),
+    [
+        ("mw_it", "IT load (MW)"),
+        ("power_price_usd_per_kwh", "power price ($/kWh)"),
+        ("asic_efficiency_j_per_th", "asic efficiency (J/TH)"),
+        ("colo_rent_usd_per_kw_month", "colo rent ($/kW-month)"),
+    ],
+)
+def test_a_bad_site_input_is_named_with_its_unit(field: str, label: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(label)):
+        evaluate_site(MARKET, replace(SA, **{field: float("inf")}))

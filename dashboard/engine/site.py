@@ -153,10 +153,35 @@ class SiteResult:
         return asdict(self)
 
 
+# Unit suffixes of the field names, as the Site page and `rigshift site --help` spell them.
+_UNIT_SUFFIXES = (
+    ("_usd_per_gpu_hour", "$/GPU-hour"),
+    ("_usd_per_kw_month", "$/kW-month"),
+    ("_usd_per_mw_year", "$/MW-year"),
+    ("_usd_per_kwh", "$/kWh"),
+    ("_usd_per_mw", "$/MW"),
+    ("_j_per_th", "J/TH"),
+    ("_w_per_gpu", "W/GPU"),
+    ("_pct", "share"),
+    ("_btc", "BTC"),
+    ("_usd", "$"),
+)
+
+
+def site_input_label(name: str) -> str:
+    """A site field's name as a person reads it, with its unit: ``IT load (MW)``."""
+    if name == "mw_it":
+        return "IT load (MW)"
+    for suffix, unit in _UNIT_SUFFIXES:
+        if name.endswith(suffix):
+            return f"{name[: -len(suffix)].replace('_', ' ')} ({unit})"
+    return name.replace("_", " ")
+
+
 def validate_site(sa: SiteAssumptions) -> None:
     """Raise ConfigError listing every invalid site input, one line per problem."""
     problems = [
-        f"{name.replace('_', ' ')} must be a finite number (got {value})."
+        f"{site_input_label(name)} must be a finite number (got {value})."
         for name, value in asdict(sa).items()
         if isinstance(value, float) and not math.isfinite(value)
     ]
