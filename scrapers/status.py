@@ -91,6 +91,10 @@ class SourceStatus:
         return asdict(self)
 
 
+def _hours_since(now: datetime, then: datetime | None) -> float | None:
+    return max((now - then).total_seconds() / 3600, 0.0) if then else None
+
+
 def source_statuses(
     con: duckdb.DuckDBPyConnection, now: datetime | None = None
 ) -> list[SourceStatus]:
@@ -129,9 +133,11 @@ def source_statuses(
             sid, (None, None, None, None, None)
         )
         expected_h = src.expected_interval.total_seconds() / 3600
-        age_h = (now - last_success).total_seconds() / 3600 if last_success else None
+        # Ages are never negative: the app evaluates them as of the start of the current
+        # minute (its cache key), which a refresh within that minute postdates.
+        age_h = _hours_since(now, last_success)
         latest = newest.get(sid)
-        data_age_h = (now - latest).total_seconds() / 3600 if latest else None
+        data_age_h = _hours_since(now, latest)
         allowed_h = allowed_data_age(sid, src.expected_interval).total_seconds() / 3600
         reason = ""
         if age_h is None:

@@ -86,3 +86,12 @@ def test_data_health_ages_advance_with_the_clock_alone(
     monkeypatch.setenv(NOW_ENV, (NOW + timedelta(hours=3)).isoformat())
     at.run()
     assert _data_age(at) == "5.0 h"
+
+
+def test_an_age_is_never_negative_when_the_clock_is_a_minute_floor() -> None:
+    from scrapers.status import _hours_since
+
+    now = datetime(2026, 12, 2, 2, 40)
+    assert _hours_since(now, now + timedelta(seconds=37)) == 0.0
+    assert _hours_since(now, now - timedelta(hours=2)) == 2.0
+    assert _hours_since(now, None) is None
