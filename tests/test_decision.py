@@ -185,3 +185,15 @@ def test_the_decision_uses_the_economics_of_the_same_forward_model(changes: dict
     result = evaluate(specs()["RTX 3090"], market(), replace(a, count=100))
     assert d.models[0].per_gpu.payback_months == result.payback_months
     assert np.isclose(d.models[0].per_gpu.npv_usd, result.npv_usd)
+
+
+def test_start_options_frame_keeps_integer_months_and_downloads_as_parquet() -> None:
+    import io
+
+    from dashboard.engine.timing import options_frame
+
+    d = _decide()
+    frame = options_frame(d.fleet_outcome, d.fleet.total_count)
+    assert str(frame["start month"].dtype) == "Int64"
+    assert frame.loc[frame["pivot"] == "never", "start month"].isna().all()
+    frame.to_parquet(io.BytesIO())  # the Parquet download of the chart's data

@@ -87,13 +87,16 @@ def options_frame(outcome: Outcome, per: int = 1) -> pd.DataFrame:
     rows = [
         {
             "pivot": o.label,
-            "start month": o.start_month if o.start_month is not None else "never",
+            # Null for "never" (the pivot column says so): the column stays integer, so the
+            # Parquet download keeps its type.
+            "start month": o.start_month,
             "expected NPV ($/GPU)": o.expected_npv_usd / per,
             "best": o.best,
         }
         for o in outcome.options
     ]
-    return pd.DataFrame(rows, columns=["pivot", "start month", "expected NPV ($/GPU)", "best"])
+    frame = pd.DataFrame(rows, columns=["pivot", "start month", "expected NPV ($/GPU)", "best"])
+    return frame.astype({"start month": "Int64"})
 
 
 def per_gpu_mc(mc: MonteCarloResult, count: int) -> MonteCarloResult:
