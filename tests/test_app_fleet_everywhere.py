@@ -82,3 +82,13 @@ def test_the_copied_url_reproduces_the_fleet(
     again = page_text(fresh)
     verdict_line = next(line for line in overview.splitlines() if line.startswith("### Verdict"))
     assert verdict_line in again and LABEL in again
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label.startswith(label))
+
+
+def test_fleet_payback_card_is_the_verdicts_payback(fleet_app: AppTest) -> None:
+    fleet_payback = _metric(fleet_app, "Fleet payback")
+    overview = _go(fleet_app, "overview")
+    assert fleet_payback == _metric(overview, "Payback of conversion").split()[0]

@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard.engine import exec_charts
 from dashboard.engine.briefing import assumption_rows, data_time_rows
 from dashboard.engine.charts import as_of_text
+from dashboard.engine.decision import Decision
 from dashboard.engine.explain import formulas
 from dashboard.engine.fleet import (
     FLEET_COLUMNS,
@@ -123,18 +124,29 @@ def _remember(ctx: frame.Frame, rows: pd.DataFrame) -> None:
     st.rerun()
 
 
-def _decision(ctx: frame.Frame) -> None:
+def _decision(ctx: frame.Frame) -> Decision | None:
     """The fleet verdict and the per-model verdicts, from the same decision as the Overview."""
     try:
         d = data.decision(ctx.path, ctx.version, ctx.the_fleet, ctx.assumptions)
     except RigShiftError as exc:
         st.error(f"Fleet verdict not computed: {exc.one_line()}")
-        return
+        return None
     with st.container(border=True):
         st.markdown(f"### Fleet verdict: {d.verdict.label}")
         st.text(d.verdict.reason)
         st.caption(f"Fleet: {d.fleet.label}. The Overview, Timing and the memo show this fleet.")
         st.table(per_model_frame(d).set_index("GPU model"))
+    return d
+
+
+def _with_decision(ev: FleetEvaluation, d: Decision | None) -> FleetEvaluation:
+    """The table's totals with the fleet payback and NPV of the decision (the forward path the
+    verdict uses), so this page never shows a second, different fleet payback."""
+    if d is None:
+        return ev
+    o = d.fleet_outcome
+    totals = {**ev.totals, "payback_months": o.payback_months, "npv_usd": o.npv_usd}
+    return ev._replace(totals=totals)
 
 
 def _is_empty(rows: pd.DataFrame) -> bool:
@@ -167,13 +179,16 @@ def _metrics(ev: FleetEvaluation) -> None:
     row2[0].metric(
         "Fleet payback (months)",
         fmt(t["payback_months"], ".1f", "does not pay back"),
-        help="(Σ conversion cost + one-off transition cost) ÷ (fleet gain × 30.44 days).",
+        help="Months until the fleet's cumulative gain on the forward path (rental decline, "
+        "difficulty growth, fixed opex) covers Σ conversion cost + the one-off transition cost: "
+        "the payback the verdict uses.",
         border=True,
     )
     row2[1].metric(
         "Fleet NPV, pivot all ($)",
         usd(t["npv_usd"], 0),
-        help="Σ per-GPU NPV × GPUs over the sidebar horizon, net of conversion costs.",
+        help="NPV of pivoting the whole fleet now vs never on the forward path over the "
+        "sidebar horizon, net of conversion and transition costs, with the terminal value.",
         border=True,
     )
     row2[2].metric(
@@ -255,9 +270,10 @@ def _explain(ctx: frame.Frame, market: MarketSnapshot) -> None:
         "**Fleet.** Each row is priced with the same formulas under the sidebar's power price, "
         "PUE, utilization, fees, conversion capex and horizon. *Gain from pivoting* = spread × "
         "GPUs ($/day); rows are sorted by it. The one-off transition cost is shared equally by "
-        "every GPU in the table. *Fleet payback* = (Σ conversion cost × GPUs + transition cost) "
-        "÷ (Σ gain × 30.44 days). *NPV pivoting only the winners* sums the rows with a positive "
-        "spread. *Resale* is the median used price of the model's latest observation.  \n"
+        "every GPU in the table. *Fleet payback* is the month the fleet's cumulative gain on the "
+        "forward path covers Σ conversion cost × GPUs + transition cost (the verdict's "
+        "payback). *NPV pivoting only the winners* sums the rows with a positive spread. "
+        "*Resale* is the median used price of the model's latest observation.  \n"
         "**Your figures.** A hashrate or mining power you enter replaces the reference figure "
         "for the model's best algorithm today (or the algorithm you pick). A model that is not "
         "in the reference table needs its hashrate, algorithm and mining power, or only its AI "
@@ -305,7 +321,7 @@ def render() -> None:
         st.info("No row can be priced yet: fix or complete the rows above.")
         _explain(ctx, market)
         return
-    _decision(ctx)
+    ev = _with_decision(ev, _decision(ctx))
     _metrics(ev)
     _tables(ev, market)
     _chart(ev, market)
