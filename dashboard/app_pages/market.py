@@ -384,7 +384,9 @@ def _which_price(ctx: frame.Frame, f: ExplorerFilters, opts: FilterOptions) -> N
     if not models:
         st.info("No GPU model has rental offers yet.")
         return
-    default = "RTX 4090" if "RTX 4090" in models else models[0]
+    # The sidebar's model first: "which price does my verdict use?" is the usual question.
+    mine = ctx.assumptions.gpu_model
+    default = mine if mine in models else models[0]
     if st.session_state.get("mx_wp_model") not in models:
         st.session_state["mx_wp_model"] = default
     model = st.selectbox("GPU model", models, key="mx_wp_model")
