@@ -153,7 +153,7 @@ class SiteResult:
         return asdict(self)
 
 
-# Unit suffixes of the field names, as the Site page and `rigshift site --help` spell them.
+# Unit suffixes of the field names, as the Site page and the site command's help spell them.
 _UNIT_SUFFIXES = (
     ("_usd_per_gpu_hour", "$/GPU-hour"),
     ("_usd_per_kw_month", "$/kW-month"),
