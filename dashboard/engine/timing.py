@@ -12,12 +12,11 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
-from dashboard.engine.decision import Outcome
+from dashboard.engine.decision import Outcome, history_returns
 from dashboard.engine.model import PivotResult
 from dashboard.engine.montecarlo import (
     PERCENTILES,
     MonteCarloResult,
-    monthly_log_returns,
     simulate,
 )
 
@@ -33,11 +32,7 @@ def simulate_pivot(
     result: PivotResult, history: pd.DataFrame, n_paths: int = N_PATHS, seed: int = SEED
 ) -> MonteCarloResult:
     """The seeded Monte Carlo with shocks bootstrapped from stored monthly returns."""
-    if history.empty:
-        return simulate(result, None, None, n_paths=n_paths, seed=seed)
-    days = pd.to_datetime(history["day"])
-    mining = monthly_log_returns(history["mining_revenue_usd_day"].set_axis(days))
-    rental = monthly_log_returns(history["rental_rate_usd_per_gpu_hour"].set_axis(days))
+    mining, rental = history_returns(history)
     return simulate(result, mining, rental, n_paths=n_paths, seed=seed)
 
 

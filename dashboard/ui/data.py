@@ -195,18 +195,6 @@ def margin_history(path: str, version: Version, spec: GpuSpec, a: GpuAssumptions
         return history(con, spec, a)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def pivot_simulation(
-    path: str, version: Version, spec: GpuSpec, a: GpuAssumptions, n_paths: int, seed: int
-) -> Any:
-    """Seeded Monte Carlo of the pivot (engine timing.simulate_pivot), keyed by every input."""
-    from dashboard.engine.economics import evaluate
-    from dashboard.engine.timing import simulate_pivot
-
-    result = evaluate(spec, market(path, version), a)
-    return simulate_pivot(result, margin_history(path, version, spec, a), n_paths, seed)
-
-
 def source_statuses(path: str, version: Version) -> list[Any]:
     """Per-source health (scrapers.status.SourceStatus), ages as of the current minute."""
     from scrapers.status import now
