@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from engine_store import offer as rental_offer
 from explorer_store import write_rows
 
 from dashboard.engine.alerts import PRICE_SPREAD_WIDENS, evaluate, parse_rules
@@ -20,17 +21,7 @@ FIRST = datetime(2025, 11, 10, 12)
 
 def offer(source: str, rate: float, t: datetime) -> dict:
     """One available on-demand RTX 4090 offer."""
-    return {
-        "source": source,
-        "offer_id": f"{source}-1",
-        "pricing_type": "on_demand",
-        "observed_at": t,
-        "gpu_name_raw": "RTX 4090",
-        "gpu_model": "RTX 4090",
-        "num_gpus": 1,
-        "rate_usd_per_gpu_hour": rate,
-        "available": True,
-    }
+    return rental_offer("RTX 4090", rate, t, f"{source}-1", source=source, available=True)
 
 
 def store(tmp_path: Path, late_runpod_rate: float) -> Path:

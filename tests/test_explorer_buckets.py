@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from engine_store import offer as rental_offer
 from explorer_store import write_rows
 
 from dashboard.engine import explorer as ex
@@ -109,18 +110,8 @@ T = datetime(2024, 3, 4, 12)
 
 
 def offer(source: str, i: int, rate: float, t: datetime = T) -> dict:
-    """One on-demand RTX 4090 offer."""
-    return {
-        "source": source,
-        "offer_id": f"{source}-{i}",
-        "pricing_type": "on_demand",
-        "observed_at": t,
-        "gpu_name_raw": "RTX 4090",
-        "gpu_model": "RTX 4090",
-        "num_gpus": 1,
-        "rate_usd_per_gpu_hour": rate,
-        "available": True,
-    }
+    """One available on-demand RTX 4090 offer."""
+    return rental_offer("RTX 4090", rate, t, f"{source}-{i}", source=source, available=True)
 
 
 @pytest.fixture
