@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from dashboard.engine import charts
+from dashboard.engine.charts import overview as charts
 from scrapers.status import SourceStatus
 
 

@@ -1,4 +1,4 @@
-"""dashboard.engine.exec_charts: every axis names its unit; the marks people look for exist."""
+"""dashboard.engine.charts.pages: every axis names its unit; the marks people look for exist."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ import pandas as pd
 import pytest
 from exec_fixtures import assumptions, market, specs
 
-from dashboard.engine import exec_charts
-from dashboard.engine.economics import evaluate
-from dashboard.engine.fleet import default_rows, evaluate_fleet
-from dashboard.engine.sensitivity import tornado
-from dashboard.engine.site import SiteAssumptions, evaluate_site, place_against_deals
-from dashboard.engine.site_view import bars_frame, deals_frame
-from dashboard.engine.specs import load_deals
-from dashboard.engine.timing import fan_frame, payback_curve_frame, simulate_pivot, wait_frame
+from dashboard.engine.charts import pages as exec_charts
+from dashboard.engine.economics.fleet import default_rows, evaluate_fleet
+from dashboard.engine.economics.per_gpu import evaluate
+from dashboard.engine.economics.sensitivity import tornado
+from dashboard.engine.economics.site import SiteAssumptions, evaluate_site, place_against_deals
+from dashboard.engine.economics.specs import load_deals
+from dashboard.engine.views.site import bars_frame, deals_frame
+from dashboard.engine.views.timing import fan_frame, payback_curve_frame, simulate_pivot, wait_frame
 
 UNIT_MARKS = ("$", "%", "months", "(")
 

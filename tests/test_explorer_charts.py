@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.engine import explorer_charts as xc
+from dashboard.engine.charts import market as xc
 
 
 def one_day(column: str = "price_usd_per_kwh") -> pd.DataFrame:

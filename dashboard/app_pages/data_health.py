@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.engine import charts
+from dashboard.engine.charts import overview as charts
 from dashboard.ui import data, frame
 from dashboard.ui.safe_text import escape
 from scrapers.errors import RigShiftError

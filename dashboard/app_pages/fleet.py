@@ -7,12 +7,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard.engine import exec_charts
-from dashboard.engine.briefing import assumption_rows, data_time_rows
-from dashboard.engine.charts import as_of_text
+from dashboard.engine.charts import pages as exec_charts
+from dashboard.engine.charts.overview import as_of_text
 from dashboard.engine.decision import Decision
-from dashboard.engine.explain import formulas
-from dashboard.engine.fleet import (
+from dashboard.engine.economics.fleet import (
     FLEET_COLUMNS,
     HASHRATE_UNITS,
     PER_GPU_COLUMNS,
@@ -24,7 +22,9 @@ from dashboard.engine.fleet import (
     resolve_model,
     with_totals_row,
 )
-from dashboard.engine.model import MarketSnapshot
+from dashboard.engine.terms import MarketSnapshot
+from dashboard.engine.views.formulas import formulas
+from dashboard.engine.views.overview import assumption_rows, data_time_rows
 from dashboard.ui import data, frame
 from dashboard.ui.exec_helpers import explainer, fmt, per_model_frame, table_height
 from dashboard.ui.widgets import chart_footer, usd

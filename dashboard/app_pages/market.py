@@ -15,9 +15,9 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from dashboard.engine import explorer as ex
-from dashboard.engine import explorer_charts as xc
-from dashboard.engine.explorer import ExplorerFilters, ExplorerResult, FilterOptions
+from dashboard.engine.charts import market as xc
+from dashboard.engine.queries import market_page as ex
+from dashboard.engine.queries.market_page import ExplorerFilters, ExplorerResult, FilterOptions
 from dashboard.ui import explorer_data as xd
 from dashboard.ui import frame
 from dashboard.ui.safe_text import escape

@@ -9,11 +9,9 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from dashboard.engine import exec_charts
-from dashboard.engine.charts import as_of_text
-from dashboard.engine.explain import formulas
-from dashboard.engine.model import MarketSnapshot
-from dashboard.engine.site import (
+from dashboard.engine.charts import pages as exec_charts
+from dashboard.engine.charts.overview import as_of_text
+from dashboard.engine.economics.site import (
     SITE_DEFAULTS_BASIS,
     SiteAssumptions,
     SiteResult,
@@ -21,8 +19,10 @@ from dashboard.engine.site import (
     place_against_deals,
     validate_site,
 )
-from dashboard.engine.site_view import USE_LABELS, bars_frame, deals_frame, uses_frame
-from dashboard.engine.specs import load_deals
+from dashboard.engine.economics.specs import load_deals
+from dashboard.engine.terms import MarketSnapshot
+from dashboard.engine.views.formulas import formulas
+from dashboard.engine.views.site import USE_LABELS, bars_frame, deals_frame, uses_frame
 from dashboard.ui import data, frame
 from dashboard.ui.exec_helpers import explainer, fmt, one_line_errors, table_height, usd_short
 from dashboard.ui.widgets import chart_footer

@@ -5,16 +5,16 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.engine import exec_charts
-from dashboard.engine.briefing import assumption_rows, data_time_rows
+from dashboard.engine.charts import pages as exec_charts
 from dashboard.engine.decision import Decision, ModelDecision
-from dashboard.engine.explain import formulas
-from dashboard.engine.formatting import months, pct
-from dashboard.engine.model import GpuAssumptions, MarketSnapshot, PivotResult
-from dashboard.engine.montecarlo import MonteCarloResult
-from dashboard.engine.sensitivity import tornado
-from dashboard.engine.specs import apply_overrides
-from dashboard.engine.timing import (
+from dashboard.engine.economics.montecarlo import MonteCarloResult
+from dashboard.engine.economics.sensitivity import tornado
+from dashboard.engine.economics.specs import apply_overrides
+from dashboard.engine.terms import GpuAssumptions, MarketSnapshot, PivotResult
+from dashboard.engine.views.formatting import months, pct
+from dashboard.engine.views.formulas import formulas
+from dashboard.engine.views.overview import assumption_rows, data_time_rows
+from dashboard.engine.views.timing import (
     STABILITY_DAYS,
     breakeven_frame,
     fan_frame,

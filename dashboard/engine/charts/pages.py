@@ -10,8 +10,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.engine.charts import EVENT_COLOR, MINING_COLOR, RENTAL_COLOR
-from dashboard.engine.fleet import GAIN, GPUS, MODEL
+from dashboard.engine.charts.overview import EVENT_COLOR, MINING_COLOR, RENTAL_COLOR
+from dashboard.engine.economics.fleet import GAIN, GPUS, MODEL
 
 GAIN_COLOR = "#2E9E6A"
 LOSS_COLOR = "#D64545"

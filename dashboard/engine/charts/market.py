@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import hex_to_rgb, qualitative
 
-from dashboard.engine.charts import MINING_COLOR, RENTAL_COLOR
+from dashboard.engine.charts.overview import MINING_COLOR, RENTAL_COLOR
 
 _LAYOUT = {
     "hovermode": "x unified",

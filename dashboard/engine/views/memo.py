@@ -1,7 +1,7 @@
 """The one-page board memo, as HTML and as PDF, from the Overview's own context.
 
 Pure builders: :func:`memo_html` and :func:`memo_pdf` take an
-:class:`~dashboard.engine.briefing.OverviewContext` and, optionally, pre-rendered chart
+:class:`~dashboard.engine.views.overview.OverviewContext` and, optionally, pre-rendered chart
 images. Charts are rendered with plotly + kaleido (which drives the system Chromium); when that
 fails the memo still renders, with a note where the chart would be.
 """
@@ -19,9 +19,9 @@ from datetime import datetime
 
 from fpdf import FPDF
 
-from dashboard.engine import charts
-from dashboard.engine.briefing import OverviewContext
-from dashboard.engine.formatting import months, usd
+from dashboard.engine.charts import overview as charts
+from dashboard.engine.views.formatting import months, usd
+from dashboard.engine.views.overview import OverviewContext
 
 MARGIN_CHART = "margin_history"
 FAN_CHART = "timing_fan"
@@ -117,8 +117,8 @@ def render_charts(ctx: OverviewContext) -> dict[str, bytes | None]:
 
     Each image is cached by its figure, so one decision renders its charts once.
     """
-    from dashboard.engine import exec_charts
-    from dashboard.engine.timing import fan_frame, per_gpu_mc
+    from dashboard.engine.charts import pages as exec_charts
+    from dashboard.engine.views.timing import fan_frame, per_gpu_mc
 
     out: dict[str, bytes | None] = {}
     if not ctx.history.empty:
