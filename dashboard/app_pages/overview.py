@@ -15,6 +15,7 @@ from dashboard.engine.economics.specs import apply_overrides
 from dashboard.engine.economics.verdict import RULE_TABLE
 from dashboard.engine.jsonfile import read_jsonl
 from dashboard.engine.views.formulas import formulas
+from dashboard.engine.views.freshness import freshness_frame
 from dashboard.engine.views.memo import memo_html, memo_pdf, warm_charts
 from dashboard.engine.views.overview import OverviewContext, build_overview
 from dashboard.ui import data, frame
@@ -75,7 +76,7 @@ def _freshness(statuses: list, error: str | None) -> None:
     if error:
         st.error(f"Source status unavailable: {error}")
         return
-    table = charts.freshness_frame(statuses)
+    table = freshness_frame(statuses)
     st.dataframe(
         table[["data kind", "source", "state", "last success (UTC)", "age", "rows"]],
         hide_index=True,

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import streamlit as st
 
-from dashboard.engine.charts.market import footprint_by_region_figure
+from dashboard.engine.charts.sustainability import footprint_by_region_figure
 from dashboard.engine.economics.per_gpu import evaluate
 from dashboard.engine.economics.specs import apply_overrides
 from dashboard.engine.economics.sustainability import Footprint, by_region, compare, footprint_table

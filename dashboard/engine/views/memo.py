@@ -117,7 +117,7 @@ def render_charts(ctx: OverviewContext) -> dict[str, bytes | None]:
 
     Each image is cached by its figure, so one decision renders its charts once.
     """
-    from dashboard.engine.charts import pages as exec_charts
+    from dashboard.engine.charts import timing as timing_charts
     from dashboard.engine.views.timing import fan_frame, per_gpu_mc
 
     out: dict[str, bytes | None] = {}
@@ -126,9 +126,9 @@ def render_charts(ctx: OverviewContext) -> dict[str, bytes | None]:
         out[MARGIN_CHART] = chart_png(_memo_figure(fig, ",.2f"))[0]
     d = ctx.decision
     fan = fan_frame(per_gpu_mc(d.mc, d.fleet.total_count))
-    out[FAN_CHART] = chart_png(_memo_figure(exec_charts.fan_figure(fan)))[0]
+    out[FAN_CHART] = chart_png(_memo_figure(timing_charts.fan_figure(fan)))[0]
     if ctx.tornado is not None and not ctx.tornado.empty:
-        fig = exec_charts.tornado_figure(ctx.tornado)
+        fig = timing_charts.tornado_figure(ctx.tornado)
         fig = _memo_figure(fig, None)
         fig.update_xaxes(tickformat=",.0f")
         fig.update_yaxes(title_text=None)

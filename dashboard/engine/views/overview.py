@@ -14,13 +14,12 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard.engine.charts.overview import as_of_text
 from dashboard.engine.decision import Decision, gpu_class
 from dashboard.engine.economics.sensitivity import tornado
 from dashboard.engine.economics.verdict import Verdict
 from dashboard.engine.queries.snapshot import crossovers
 from dashboard.engine.terms import GpuAssumptions, MarketSnapshot, PivotResult
-from dashboard.engine.views.formatting import NEVER_WITHIN, months, usd
+from dashboard.engine.views.formatting import NEVER_WITHIN, as_of_text, months, usd
 
 NO_PAYBACK = NEVER_WITHIN
 
