@@ -22,12 +22,12 @@ from dashboard.engine.economics.fleet import (
     with_totals_row,
 )
 from dashboard.engine.terms import MarketSnapshot
-from dashboard.engine.views.formatting import as_of_text
+from dashboard.engine.views.formatting import as_of_text, number, usd
 from dashboard.engine.views.formulas import formulas
 from dashboard.engine.views.overview import assumption_rows, data_time_rows
 from dashboard.ui import data, frame
-from dashboard.ui.exec_helpers import explainer, fmt, per_model_frame, table_height
-from dashboard.ui.widgets import chart_footer, usd
+from dashboard.ui.exec_helpers import explainer, per_model_frame, table_height
+from dashboard.ui.widgets import chart_footer
 from scrapers.errors import RigShiftError
 
 # The sidebar fleet (frame.FLEET_STATE): a list of row dicts with ROW_KEYS. Tests and
@@ -178,7 +178,7 @@ def _metrics(ev: FleetEvaluation) -> None:
     row2 = st.columns(4)
     row2[0].metric(
         "Fleet payback (months)",
-        fmt(t["payback_months"], ".1f", "does not pay back"),
+        number(t["payback_months"], 1, none="does not pay back"),
         help="Months until the fleet's cumulative gain on the forward path (rental decline, "
         "difficulty growth, fixed opex) covers Σ conversion cost + the one-off transition cost: "
         "the payback the verdict uses.",

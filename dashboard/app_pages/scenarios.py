@@ -21,7 +21,8 @@ from dashboard.engine.scenario import (
     from_params,
     to_params,
 )
-from dashboard.engine.views.overview import OverviewContext, build_overview, fmt_usd
+from dashboard.engine.views.formatting import usd
+from dashboard.engine.views.overview import OverviewContext, build_overview
 from dashboard.ui import data, frame
 from dashboard.ui.safe_text import escape
 from scrapers.config import load_settings
@@ -145,7 +146,7 @@ def render() -> None:
         )
         st.caption(
             "Verdict and KPIs as on the Overview (same engine, same data). Spread = rental net "
-            f"− max(mining net, 0); amounts in USD, e.g. {fmt_usd(-3.1)} is a loss."
+            f"− max(mining net, 0); amounts in USD, e.g. {usd(-3.1)} is a loss."
         )
     if saved:
         _details(saved, path)

@@ -20,11 +20,11 @@ from dashboard.engine.economics.site import (
 )
 from dashboard.engine.economics.specs import load_deals
 from dashboard.engine.terms import MarketSnapshot
-from dashboard.engine.views.formatting import as_of_text
+from dashboard.engine.views.formatting import as_of_text, number, usd_compact
 from dashboard.engine.views.formulas import formulas
 from dashboard.engine.views.site import USE_LABELS, bars_frame, deals_frame, uses_frame
 from dashboard.ui import data, frame
-from dashboard.ui.exec_helpers import explainer, fmt, one_line_errors, table_height, usd_short
+from dashboard.ui.exec_helpers import explainer, one_line_errors, table_height
 from dashboard.ui.widgets import chart_footer
 from scrapers.errors import RigShiftError
 
@@ -242,23 +242,23 @@ def _uses(site: SiteResult) -> None:
         with col.container(border=True):
             st.markdown(f"**{USE_LABELS[u.use]}**")
             top, bottom, last = st.columns(2), st.columns(2), st.columns(2)
-            top[0].metric("Revenue ($/IT MW-yr)", usd_short(u.revenue_usd_per_mw_year))
+            top[0].metric("Revenue ($/IT MW-yr)", usd_compact(u.revenue_usd_per_mw_year))
             top[1].metric(
                 "Opex ($/IT MW-yr)",
-                usd_short(u.opex_usd_per_mw_year),
-                help=f"Power ({usd_short(u.power_cost_usd_per_mw_year)} per IT MW-yr) plus "
+                usd_compact(u.opex_usd_per_mw_year),
+                help=f"Power ({usd_compact(u.power_cost_usd_per_mw_year)} per IT MW-yr) plus "
                 "other operating costs.",
             )
-            bottom[0].metric("Net ($/IT MW-yr)", usd_short(u.net_usd_per_mw_year))
+            bottom[0].metric("Net ($/IT MW-yr)", usd_compact(u.net_usd_per_mw_year))
             bottom[1].metric(
                 "Net ($/grid MW-yr)",
-                usd_short(u.net_usd_per_mw_year / site.assumptions.pue),
+                usd_compact(u.net_usd_per_mw_year / site.assumptions.pue),
                 help="Net per IT MW-yr ÷ PUE: per MW drawn from the grid.",
             )
-            last[0].metric("Capex ($/IT MW)", usd_short(u.capex_usd_per_mw))
+            last[0].metric("Capex ($/IT MW)", usd_compact(u.capex_usd_per_mw))
             last[1].metric(
                 "Payback (years)",
-                fmt(u.payback_years, ",.1f", "never"),
+                number(u.payback_years, 1, none="never"),
                 help="Capex per IT MW ÷ net per IT MW-yr; never when net ≤ 0.",
             )
             st.caption(u.basis)

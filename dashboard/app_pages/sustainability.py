@@ -11,10 +11,11 @@ from dashboard.engine.economics.per_gpu import evaluate
 from dashboard.engine.economics.specs import apply_overrides
 from dashboard.engine.economics.sustainability import Footprint, by_region, compare, footprint_table
 from dashboard.engine.queries.market_page import CarbonIntensity
+from dashboard.engine.views.formatting import usd
 from dashboard.ui import data, frame
 from dashboard.ui import explorer_data as xd
 from dashboard.ui.safe_text import escape
-from dashboard.ui.widgets import data_footer, usd
+from dashboard.ui.widgets import data_footer
 from scrapers.errors import RigShiftError
 
 DEFAULT_REGION = "US"

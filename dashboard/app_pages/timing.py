@@ -11,7 +11,7 @@ from dashboard.engine.economics.montecarlo import MonteCarloResult
 from dashboard.engine.economics.sensitivity import tornado
 from dashboard.engine.economics.specs import apply_overrides
 from dashboard.engine.terms import GpuAssumptions, MarketSnapshot, PivotResult
-from dashboard.engine.views.formatting import months, pct
+from dashboard.engine.views.formatting import months, pct, usd
 from dashboard.engine.views.formulas import formulas
 from dashboard.engine.views.overview import assumption_rows, data_time_rows
 from dashboard.engine.views.timing import (
@@ -25,7 +25,7 @@ from dashboard.engine.views.timing import (
 )
 from dashboard.ui import data, frame
 from dashboard.ui.exec_helpers import explainer, table_height
-from dashboard.ui.widgets import chart_footer, usd
+from dashboard.ui.widgets import chart_footer
 from scrapers.errors import RigShiftError
 
 STORE_SOURCE = (

@@ -33,6 +33,7 @@ from dashboard.engine.terms import GpuAssumptions, MarketSnapshot, PivotResult
 if TYPE_CHECKING:
     from dashboard.engine.decision import Decision, Fleet
 from dashboard.engine.scenario import from_params
+from dashboard.engine.views.formatting import usd
 from scrapers.errors import ConfigError
 from scrapers.units import power_cost_usd_per_day
 
@@ -186,10 +187,6 @@ def breakeven_hashprice_usd_per_ph_day(
     return power_cost_usd_per_day(j_per_th * 1000.0, power_price_usd_per_kwh, pue)
 
 
-def _usd(value: float) -> str:
-    return f"{'-' if value < 0 else ''}${abs(value):,.2f}"
-
-
 class _Data:
     """Lazily loaded market and specs, shared by the rules of one evaluation."""
 
@@ -227,8 +224,8 @@ def _spread_rule(rule: Rule, data: _Data, now: datetime) -> Fired | None:
     return Fired(
         rule.id,
         rule.type,
-        f"{a.gpu_model}: rental beats keep-mining by {_usd(result.spread_usd_day)}/GPU/day "
-        f"(rule: more than {_usd(threshold)})",
+        f"{a.gpu_model}: rental beats keep-mining by {usd(result.spread_usd_day)}/GPU/day "
+        f"(rule: more than {usd(threshold)})",
         result.spread_usd_day,
         threshold,
         "USD/GPU/day",
@@ -285,7 +282,7 @@ def _hashprice_rule(rule: Rule, data: _Data, now: datetime) -> Fired | None:
     return Fired(
         rule.id,
         rule.type,
-        f"BTC hashprice {_usd(hashprice)}/PH/day is below {_usd(threshold)}/PH/day ({basis})",
+        f"BTC hashprice {usd(hashprice)}/PH/day is below {usd(threshold)}/PH/day ({basis})",
         hashprice,
         threshold,
         "USD/PH/day",

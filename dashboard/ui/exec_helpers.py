@@ -29,27 +29,6 @@ def one_line_errors(exc: RigShiftError | str, prefix: str = "") -> None:
         st.error(f"{prefix}{line}")
 
 
-def usd_short(value: float | None, suffix: str = "") -> str:
-    """Compact dollars, three significant figures: ``$1.53M``, ``−$23.6k``, ``$980``."""
-    if value is None or pd.isna(value):
-        return "n/a"
-    sign = "−" if value < 0 else ""
-    v = abs(value)
-    for size, letter in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if v >= size:
-            scaled = v / size
-            digits = 2 if scaled < 10 else 1 if scaled < 100 else 0
-            return f"{sign}${scaled:,.{digits}f}{letter}{suffix}"
-    return f"{sign}${v:,.0f}{suffix}"
-
-
-def fmt(value: float | None, spec: str = ",.2f", none: str = "none", suffix: str = "") -> str:
-    """``format(value, spec)`` plus a unit suffix; ``none`` for None/NaN."""
-    if value is None or pd.isna(value):
-        return none
-    return f"{format(value, spec)}{suffix}"
-
-
 def explainer(blocks: Iterable[str], inputs: pd.DataFrame | None = None) -> None:
     """The "How this is computed" expander: formula blocks, then the inputs table."""
     with st.expander("How this is computed"):

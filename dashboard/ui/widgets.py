@@ -12,14 +12,6 @@ from dashboard.engine.views.downloads import FORMATS, file_name, table_bytes
 from dashboard.engine.views.formatting import as_of_text
 
 
-def usd(value: float | None, digits: int = 2, suffix: str = "") -> str:
-    """``$1,234.56`` (or ``−$3.10``) with an optional unit suffix; ``n/a`` for None."""
-    if value is None or pd.isna(value):
-        return "n/a"
-    sign = "−" if value < 0 else ""
-    return f"{sign}${abs(value):,.{digits}f}{suffix}"
-
-
 def chart_footer(
     source: str,
     as_of: datetime | None,

@@ -174,10 +174,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _fmt(value: float | None, spec: str = ",.2f", none: str = "never") -> str:
-    return none if value is None else format(value, spec)
-
-
 def _print_text(decision, doc: dict) -> None:  # noqa: ANN001
     from dashboard.engine.views.formatting import months, pct, usd
 

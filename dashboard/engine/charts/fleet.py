@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from dashboard.engine.charts import theme
 from dashboard.engine.charts.theme import EVENT_COLOR, GAIN_COLOR, LOSS_COLOR
 from dashboard.engine.economics.fleet import GAIN, GPUS, MODEL
+from dashboard.engine.views.formatting import usd
 
 FLEET_GAIN_AXIS = "Gain from pivoting (fleet $/day)"
 
@@ -27,7 +28,7 @@ def fleet_gain_figure(table: pd.DataFrame) -> go.Figure:
             orientation="h",
             name="gain from pivoting",
             marker_color=[GAIN_COLOR if g > 0 else LOSS_COLOR for g in gains],
-            text=[f"${g:,.0f}/day" for g in gains],
+            text=[f"{usd(g, 0)}/day" for g in gains],
             textposition="auto",
             hovertemplate="%{y}<br>gain from pivoting $%{x:,.2f}/day<extra></extra>",
         )

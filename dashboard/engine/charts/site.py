@@ -17,6 +17,7 @@ from dashboard.engine.charts.theme import (
     RENTAL_COLOR,
     SITE_COLOR,
 )
+from dashboard.engine.views.formatting import usd_compact
 
 DEAL_COLORS = {"colocation lease": RENTAL_COLOR, "GPU cloud": CLOUD_COLOR}
 MEASURE_COLORS = {"revenue": RENTAL_COLOR, "opex incl. power": MINING_COLOR, "net": GAIN_COLOR}
@@ -65,7 +66,7 @@ def deals_figure(deals: pd.DataFrame) -> go.Figure:
                 name=name,
                 marker_color=SITE_COLOR if mine else DEAL_COLORS.get(str(deal_type), RENTAL_COLOR),
                 customdata=group[["source", "announced"]].fillna("").to_numpy(),
-                text=[f"${v / 1e6:,.2f}M" for v in group["$/IT MW-yr"]],
+                text=[usd_compact(v) for v in group["$/IT MW-yr"]],
                 textposition="auto",
                 hovertemplate="%{y}<br>$%{x:,.0f} per IT MW-year"
                 + ("" if mine else "<br>announced %{customdata[1]}<br>%{customdata[0]}")

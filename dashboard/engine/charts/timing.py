@@ -17,6 +17,7 @@ from dashboard.engine.charts.theme import (
     NEUTRAL_COLOR,
     RENTAL_COLOR,
 )
+from dashboard.engine.views.formatting import usd
 
 MONTHS_AXIS = "Months after pivoting"
 
@@ -126,9 +127,7 @@ def wait_figure(wait: pd.DataFrame) -> go.Figure:
             x=wait["pivot"],
             y=values,
             marker_color=[GAIN_COLOR if b else NEUTRAL_COLOR for b in best],
-            text=[
-                f"${v:,.0f}" + (" (best)" if b else "") for v, b in zip(values, best, strict=True)
-            ],
+            text=[usd(v, 0) + (" (best)" if b else "") for v, b in zip(values, best, strict=True)],
             textposition="auto",
             name="expected NPV",
             hovertemplate="pivot %{x}<br>expected NPV $%{y:,.0f}/GPU<extra></extra>",
@@ -170,7 +169,7 @@ def tornado_figure(tornado: pd.DataFrame) -> go.Figure:
     fig.add_vline(
         x=base,
         line={"color": EVENT_COLOR, "width": 1},
-        annotation_text=f"base ${base:,.0f}/GPU",
+        annotation_text=f"base {usd(base, 0)}/GPU",
         annotation_position="top",
     )
     # A zero-width bar is invisible: say so, or the row looks like missing data.

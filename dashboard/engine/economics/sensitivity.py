@@ -17,6 +17,7 @@ from dashboard.engine.bounds import BY_FIELD
 from dashboard.engine.economics.per_gpu import evaluate, resolve_rental_rate
 from dashboard.engine.economics.specs import apply_overrides
 from dashboard.engine.terms import GpuAssumptions, GpuSpec, MarketSnapshot
+from dashboard.engine.views.formatting import usd
 
 RELATIVE_STEP = 0.20
 
@@ -106,11 +107,11 @@ def format_value(unit: str, value: float) -> str:
     if unit == "%/yr":
         return f"{value * 100:+.0f}%/yr"
     if unit == "USD/kWh":
-        return f"${value:.3f}/kWh"
+        return f"{usd(value, 3)}/kWh"
     if unit == "USD/GPU-hour":
-        return f"${value:.3f}/GPU-hour"
+        return f"{usd(value, 3)}/GPU-hour"
     if unit == "USD/GPU":
-        return f"${value:,.0f}/GPU"
+        return f"{usd(value, 0)}/GPU"
     return f"{value:.2f}{unit}"
 
 

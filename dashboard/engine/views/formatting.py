@@ -38,6 +38,20 @@ def _signed(value: float | None, digits: int, none: str, unit: str = "") -> str:
     return f"{sign}{unit}{abs(rounded):,.{digits}f}"
 
 
+def usd_compact(value: float | None, suffix: str = "") -> str:
+    """Compact dollars, three significant figures: ``$1.53M``, ``−$23.6k``, ``$980``."""
+    if _bad(value):
+        return "n/a"
+    sign = MINUS if value < 0 else ""
+    v = abs(value)
+    for size, letter in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if v >= size:
+            scaled = v / size
+            digits = 2 if scaled < 10 else 1 if scaled < 100 else 0
+            return f"{sign}${scaled:,.{digits}f}{letter}{suffix}"
+    return f"{sign}${v:,.0f}{suffix}"
+
+
 def pct(share: float | None, digits: int = 0, none: str = "n/a") -> str:
     """A share 0.7 as ``70%``."""
     if _bad(share):

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from dashboard.engine.economics.site import SiteResult
 from dashboard.engine.terms import PivotResult
+from dashboard.engine.views.formatting import months, number
 from scrapers.units import DAYS_PER_MONTH
-
-
-def _v(value: float | None, fmt: str = ",.2f", none: str = "n/a") -> str:
-    return none if value is None else format(value, fmt)
 
 
 def formulas(result: PivotResult | None = None, site: SiteResult | None = None) -> dict[str, str]:
@@ -73,52 +70,53 @@ def formulas(result: PivotResult | None = None, site: SiteResult | None = None) 
     if result is not None:
         a, m, r = result.assumptions, result.mining, result.rental
         out["mining_net"] += (
-            f"  \nNow: best coin {m.best_coin or 'none'}: {_v(m.revenue_usd_day)} − "
-            f"{_v(m.power_cost_usd_day)} = **{_v(m.net_usd_day)} $/GPU/day** "
-            f"(pool fee {a.pool_fee:.0%}, {_v(a.power_price_usd_per_kwh, '.3f')} $/kWh, PUE "
+            f"  \nNow: best coin {m.best_coin or 'none'}: {number(m.revenue_usd_day, 2)} − "
+            f"{number(m.power_cost_usd_day, 2)} = **{number(m.net_usd_day, 2)} $/GPU/day** "
+            f"(pool fee {a.pool_fee:.0%}, {number(a.power_price_usd_per_kwh, 3)} $/kWh, PUE "
             f"{a.pue:g})."
         )
         out["keep_net"] += (
-            f"  \nNow: max({_v(m.net_usd_day)}, 0) = **{_v(result.keep_net_usd_day)}**."
+            f"  \nNow: max({number(m.net_usd_day, 2)}, 0) = "
+            f"**{number(result.keep_net_usd_day, 2)}**."
         )
         out["rental_net"] += (
-            f"  \nNow: {_v(r.rate_usd_per_gpu_hour, '.3f')} × 24 × {a.utilization:.0%} × "
-            f"(1 − {a.platform_fee:.0%}) = {_v(r.revenue_usd_day)}; power "
-            f"{_v(r.power_cost_usd_day)}; "
-            f"net **{_v(r.net_usd_day)} $/GPU/day**."
+            f"  \nNow: {number(r.rate_usd_per_gpu_hour, 3)} × 24 × {a.utilization:.0%} × "
+            f"(1 − {a.platform_fee:.0%}) = {number(r.revenue_usd_day, 2)}; power "
+            f"{number(r.power_cost_usd_day, 2)}; "
+            f"net **{number(r.net_usd_day, 2)} $/GPU/day**."
         )
         out["spread"] += (
-            f"  \nNow: {_v(r.net_usd_day)} − {_v(result.keep_net_usd_day)} = "
-            f"**{_v(result.spread_usd_day)} $/GPU/day**."
+            f"  \nNow: {number(r.net_usd_day, 2)} − {number(result.keep_net_usd_day, 2)} = "
+            f"**{number(result.spread_usd_day, 2)} $/GPU/day**."
         )
         out["payback"] += (
-            f"  \nNow: upfront {_v(a.conversion_capex_usd, ',.0f')} + "
-            f"{_v(a.transition_cost_usd, ',.0f')} / {a.count} per GPU against a spread of "
-            f"{_v(result.spread_usd_day)} $/GPU/day declining {a.rental_decline:.0%}/yr → "
-            f"**{_v(result.payback_months, ',.1f', 'never within the horizon')} months**."
+            f"  \nNow: upfront {number(a.conversion_capex_usd, 0)} + "
+            f"{number(a.transition_cost_usd, 0)} / {a.count} per GPU against a spread of "
+            f"{number(result.spread_usd_day, 2)} $/GPU/day declining {a.rental_decline:.0%}/yr → "
+            f"**{months(result.payback_months)}**."
         )
         out["npv"] += (
             f"  \nNow: {a.horizon_months} months, discount {a.discount_rate:.0%}/yr, difficulty "
             f"growth {a.difficulty_growth:.0%}/yr, rental decline {a.rental_decline:.0%}/yr → "
-            f"**{_v(result.npv_usd, ',.0f')} $/GPU**."
+            f"**{number(result.npv_usd, 0)} $/GPU**."
         )
         b = result.breakeven
         out["breakeven"] += (
-            f"  \nNow: rate {_v(b.rental_rate_usd_per_gpu_hour, '.3f')} $/GPU-h; utilization "
-            f"{_v(None if b.utilization is None else b.utilization * 100, '.0f')} %; power "
-            f"{_v(b.power_price_usd_per_kwh, '.3f')} $/kWh."
+            f"  \nNow: rate {number(b.rental_rate_usd_per_gpu_hour, 3)} $/GPU-h; utilization "
+            f"{number(None if b.utilization is None else b.utilization * 100, 0)} %; power "
+            f"{number(b.power_price_usd_per_kwh, 3)} $/kWh."
         )
     if site is not None:
         sa = site.assumptions
         out["hashprice"] += (
-            f"  \nNow: BTC {_v(site.btc_price_usd, ',.0f')} USD, network "
+            f"  \nNow: BTC {number(site.btc_price_usd, 0)} USD, network "
             f"{site.network_hashrate_hs / 1e18:,.0f} EH/s → "
-            f"**{_v(site.hashprice_usd_per_ph_day)} $/PH/day**."
+            f"**{number(site.hashprice_usd_per_ph_day, 2)} $/PH/day**."
         )
         out["site"] += (
             f"  \nNow: {sa.mw_it:g} MW IT × PUE {sa.pue:g} = {site.grid_mw:g} grid MW; "
             + "; ".join(
-                f"{u.use.replace('_', ' ')} net {_v(u.net_usd_per_mw_year, ',.0f')} $/MW-yr"
+                f"{u.use.replace('_', ' ')} net {number(u.net_usd_per_mw_year, 0)} $/MW-yr"
                 for u in site.uses
             )
             + "."

@@ -24,11 +24,6 @@ from dashboard.engine.views.formatting import NEVER_WITHIN, as_of_text, months, 
 NO_PAYBACK = NEVER_WITHIN
 
 
-def fmt_usd(value: float | None, digits: int = 2) -> str:
-    """``$1,234.56`` or ``−$3.10`` (the shared formatter); ``n/a`` for None."""
-    return usd(value, digits)
-
-
 @dataclass(frozen=True)
 class Kpi:
     """One headline number: label and value exactly as displayed, the raw value, the help."""
@@ -177,8 +172,8 @@ def assumption_rows(
         ("Rental utilization", f"{a.utilization:.0%}", "sidebar"),
         ("Marketplace fee", f"{a.platform_fee:.0%}", "sidebar"),
         ("Pool fee", f"{a.pool_fee:.1%}", "sidebar"),
-        ("Conversion capex, consumer card", f"{fmt_usd(a.conversion_capex_usd, 0)}/GPU", "sidebar"),
-        ("One-off transition cost", fmt_usd(a.transition_cost_usd, 0), "sidebar"),
+        ("Conversion capex, consumer card", f"{usd(a.conversion_capex_usd, 0)}/GPU", "sidebar"),
+        ("One-off transition cost", usd(a.transition_cost_usd, 0), "sidebar"),
         ("Horizon", f"{a.horizon_months} months", "sidebar"),
         ("Payback target", f"{a.payback_target_months:g} months", "sidebar"),
         ("Discount rate", f"{a.discount_rate:.0%}/yr", "sidebar"),
@@ -187,14 +182,14 @@ def assumption_rows(
         ("BTC (coin) price drift", f"{a.btc_price_drift:.0%}/yr", "sidebar (default 0 %/yr)"),
         (
             "Fixed opex",
-            f"{fmt_usd(a.fixed_opex_usd_per_gpu_month)}/GPU-month",
+            f"{usd(a.fixed_opex_usd_per_gpu_month)}/GPU-month",
             "sidebar (staff, bandwidth, maintenance; no citable figure, enter yours)",
         ),
         (
             "Terminal value",
             "25% of conversion capex"
             if a.terminal_value_usd is None
-            else f"{fmt_usd(a.terminal_value_usd, 0)}/GPU",
+            else f"{usd(a.terminal_value_usd, 0)}/GPU",
             "residual of the conversion at the horizon (assumption)",
         ),
     )
@@ -216,7 +211,7 @@ def input_rows(
     return assumption_rows(a, decision) + (
         (
             "Rental rate",
-            f"{fmt_usd(result.rental.rate_usd_per_gpu_hour, 3)}/GPU-h",
+            f"{usd(result.rental.rate_usd_per_gpu_hour, 3)}/GPU-h",
             f"rental index, as of {as_of_text(market.as_of.get('rental'))}",
         ),
         (
