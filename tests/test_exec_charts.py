@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 from exec_fixtures import assumptions, market, specs
 
@@ -10,21 +9,26 @@ from dashboard.engine.charts import fleet as fleet_charts
 from dashboard.engine.charts import site as site_charts
 from dashboard.engine.charts import theme
 from dashboard.engine.charts import timing as timing_charts
+from dashboard.engine.decision import Fleet, FleetLine, decide
 from dashboard.engine.economics.fleet import default_rows, evaluate_fleet
-from dashboard.engine.economics.per_gpu import evaluate
 from dashboard.engine.economics.sensitivity import tornado
 from dashboard.engine.economics.site import SiteAssumptions, evaluate_site, place_against_deals
 from dashboard.engine.economics.specs import load_deals
 from dashboard.engine.views.site import bars_frame, deals_frame
-from dashboard.engine.views.timing import fan_frame, payback_curve_frame, simulate_pivot, wait_frame
+from dashboard.engine.views.timing import fan_frame, options_frame, payback_curve_frame
 
 UNIT_MARKS = ("$", "%", "months", "(")
 
 
 @pytest.fixture(scope="module")
-def mc():  # noqa: ANN201
-    result = evaluate(specs()["RTX 3090"], market(), assumptions())
-    return simulate_pivot(result, pd.DataFrame(), n_paths=1_000)
+def decision():  # noqa: ANN201
+    fleet = Fleet((FleetLine("RTX 3090", 1),))
+    return decide(fleet, specs(), market(), assumptions(), n_paths=1_000)
+
+
+@pytest.fixture(scope="module")
+def mc(decision):  # noqa: ANN001, ANN201
+    return decision.mc
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +37,8 @@ def site():  # noqa: ANN201
     return evaluate_site(market(), sa)
 
 
-def _figures(mc, site):  # noqa: ANN001, ANN202
+def _figures(decision, site):  # noqa: ANN001, ANN202
+    mc = decision.mc
     fleet = evaluate_fleet(
         default_rows("RTX 3090", 10) + default_rows("H100 SXM", 4), specs(), market(), assumptions()
     ).table
@@ -43,7 +48,7 @@ def _figures(mc, site):  # noqa: ANN001, ANN202
         "deals": site_charts.deals_figure(deals_frame(place_against_deals(site, load_deals()))),
         "fan": timing_charts.fan_figure(fan_frame(mc)),
         "payback": timing_charts.payback_curve_figure(payback_curve_frame(mc), 24, 12),
-        "wait": timing_charts.wait_figure(wait_frame(mc)),
+        "wait": timing_charts.wait_figure(options_frame(decision.fleet_outcome)),
         "tornado": timing_charts.tornado_figure(
             tornado(specs()["RTX 3090"], market(), assumptions())
         ),
@@ -51,8 +56,8 @@ def _figures(mc, site):  # noqa: ANN001, ANN202
 
 
 @pytest.mark.parametrize("name", ["fleet", "site", "deals", "fan", "payback", "wait", "tornado"])
-def test_value_axis_carries_a_unit(mc, site, name: str) -> None:  # noqa: ANN001
-    fig = _figures(mc, site)[name]
+def test_value_axis_carries_a_unit(decision, site, name: str) -> None:  # noqa: ANN001
+    fig = _figures(decision, site)[name]
     titles = [fig.layout.xaxis.title.text or "", fig.layout.yaxis.title.text or ""]
     assert all(titles), titles
     assert any("$" in t or "%" in t for t in titles), titles
@@ -76,8 +81,8 @@ def test_payback_curve_marks_the_horizon(mc) -> None:  # noqa: ANN001
     assert marks == {"horizon (24 months)": [24, 24], "payback target (12 months)": [12, 12]}
 
 
-def test_wait_chart_highlights_the_best_start(mc) -> None:  # noqa: ANN001
-    wait = wait_frame(mc)
+def test_wait_chart_highlights_the_best_start(decision) -> None:  # noqa: ANN001
+    wait = options_frame(decision.fleet_outcome)
     bar = timing_charts.wait_figure(wait).data[0]
     best = int(wait.index[wait["best"]][0])
     assert bar.marker.color[best] == theme.GAIN_COLOR

@@ -1,4 +1,4 @@
-"""dashboard.engine.views.timing and site_view: the small tables the Timing and Site pages show."""
+"""views.timing and views.site: the small tables the Timing and Site pages show."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from exec_fixtures import assumptions, market, specs
 
+from dashboard.engine.decision import Fleet, FleetLine, decide
 from dashboard.engine.economics.per_gpu import evaluate
 from dashboard.engine.economics.site import SiteAssumptions, evaluate_site, place_against_deals
 from dashboard.engine.economics.specs import load_deals
@@ -18,11 +19,10 @@ from dashboard.engine.views.site import bars_frame, deals_frame, uses_frame
 from dashboard.engine.views.timing import (
     breakeven_frame,
     fan_frame,
+    options_frame,
     payback_curve_frame,
     revenue_stability,
-    simulate_pivot,
     start_label,
-    wait_frame,
 )
 
 
@@ -44,14 +44,24 @@ def _history(mining: np.ndarray, rental: np.ndarray, start: str = "2025-01-01") 
     )
 
 
+def _decide(n_paths: int, seed: int = 0, history: pd.DataFrame | None = None):  # noqa: ANN202
+    histories = {} if history is None else {"RTX 3090": history}
+    fleet = Fleet((FleetLine("RTX 3090", 1),))
+    return decide(fleet, specs(), market(), assumptions(), histories, n_paths=n_paths, seed=seed)
+
+
 @pytest.fixture(scope="module")
-def mc():  # noqa: ANN201
-    return simulate_pivot(_result(), pd.DataFrame(), n_paths=2_000, seed=3)
+def decision():  # noqa: ANN201
+    return _decide(2_000, seed=3)
+
+
+@pytest.fixture(scope="module")
+def mc(decision):  # noqa: ANN001, ANN201
+    return decision.mc
 
 
 def test_simulation_is_reproducible_with_a_seed() -> None:
-    one = simulate_pivot(_result(), pd.DataFrame(), n_paths=500, seed=7)
-    two = simulate_pivot(_result(), pd.DataFrame(), n_paths=500, seed=7)
+    one, two = _decide(500, seed=7).mc, _decide(500, seed=7).mc
     assert np.array_equal(one.npv_usd, two.npv_usd)
     assert "default volatility" in one.volatility_source
 
@@ -59,8 +69,7 @@ def test_simulation_is_reproducible_with_a_seed() -> None:
 def test_simulation_uses_stored_history_when_there_is_enough() -> None:
     rng = np.random.default_rng(0)
     hist = _history(1 + rng.normal(0, 0.1, 400), 3 + rng.normal(0, 0.1, 400))
-    mc = simulate_pivot(_result(), hist, n_paths=500)
-    assert mc.volatility_source.startswith("history")
+    assert _decide(500, history=hist).mc.volatility_source.startswith("history")
 
 
 def test_fan_bands_are_ordered(mc) -> None:  # noqa: ANN001
@@ -77,9 +86,9 @@ def test_payback_curve_is_a_non_decreasing_percentage(mc) -> None:  # noqa: ANN0
     assert 0 <= curve.min() and curve.max() <= 100
 
 
-def test_wait_frame_flags_exactly_one_best_start(mc) -> None:  # noqa: ANN001
-    wait = wait_frame(mc)
-    assert wait["pivot"].tolist() == ["now", "in 3 months", "in 6 months", "in 12 months"]
+def test_options_frame_flags_exactly_one_best_start(decision) -> None:  # noqa: ANN001
+    wait = options_frame(decision.fleet_outcome)
+    assert wait["pivot"].tolist() == ["now", "in 3 months", "in 6 months", "in 12 months", "never"]
     assert wait["best"].sum() == 1
     best = wait.loc[wait["best"], "expected NPV ($/GPU)"].iloc[0]
     assert best == wait["expected NPV ($/GPU)"].max()

@@ -1,4 +1,4 @@
-"""When to pivot: the simulation run, its display tables, break-evens and revenue stability.
+"""When to pivot, as tables: the simulation's fan and P(payback), start options, break-evens.
 
 Pure, no I/O: the Timing page (and anything else) turns a PivotResult, its daily margin
 history and a Monte Carlo result into the small tables it charts and offers for download.
@@ -12,28 +12,14 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
-from dashboard.engine.decision import Outcome, history_returns
-from dashboard.engine.economics.montecarlo import (
-    PERCENTILES,
-    MonteCarloResult,
-    simulate,
-)
+from dashboard.engine.decision import Outcome
+from dashboard.engine.economics.montecarlo import PERCENTILES, MonteCarloResult
 from dashboard.engine.terms import PivotResult
 
-N_PATHS = 10_000
-SEED = 0
 STABILITY_DAYS = 365
 MIN_STABILITY_DAYS = 30
 # Below this |mean| ($/GPU/day) a coefficient of variation explodes and means nothing.
 MIN_MEAN_FOR_CV = 0.01
-
-
-def simulate_pivot(
-    result: PivotResult, history: pd.DataFrame, n_paths: int = N_PATHS, seed: int = SEED
-) -> MonteCarloResult:
-    """The seeded Monte Carlo with shocks bootstrapped from stored monthly returns."""
-    mining, rental = history_returns(history)
-    return simulate(result, mining, rental, n_paths=n_paths, seed=seed)
 
 
 def fan_frame(mc: MonteCarloResult) -> pd.DataFrame:
@@ -57,21 +43,6 @@ def payback_curve_frame(mc: MonteCarloResult) -> pd.DataFrame:
 def start_label(months: int) -> str:
     """``now`` or ``in 3 months``."""
     return "now" if months == 0 else f"in {months} months"
-
-
-def wait_frame(mc: MonteCarloResult) -> pd.DataFrame:
-    """Expected NPV ($/GPU, over the horizon) of pivoting now or in 3/6/12 months; best flagged."""
-    best = mc.best_start_month() if mc.expected_npv_by_start else None
-    rows = [
-        {
-            "pivot": start_label(k),
-            "start month": k,
-            "expected NPV ($/GPU)": v,
-            "best": k == best,
-        }
-        for k, v in sorted(mc.expected_npv_by_start.items())
-    ]
-    return pd.DataFrame(rows, columns=["pivot", "start month", "expected NPV ($/GPU)", "best"])
 
 
 def options_frame(outcome: Outcome, per: int = 1) -> pd.DataFrame:
