@@ -27,10 +27,10 @@ from scrapers.errors import ConfigError
 from scrapers.http import Response
 from scrapers.refresh import refresh_lock, run_source, stamp
 from scrapers.rental_index import rebuild_sql
-from scrapers.schema import TABLES_BY_NAME
+from scrapers.schema import TABLES_BY_NAME, Batch
 from scrapers.sources import get_source, source_ids
 from scrapers.sources.base import Context, Query, Source, sample_file
-from scrapers.store import Batch, RunRecord, Store, upsert, write_connection
+from scrapers.store import RunRecord, Store, upsert, write_connection
 
 Progress = Callable[[str], None]
 

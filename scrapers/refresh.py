@@ -28,19 +28,10 @@ from scrapers.config import Settings
 from scrapers.errors import ConfigError, RefreshLocked, RigShiftError
 from scrapers.http import PoliteSession
 from scrapers.rental_index import rebuild_sql
-from scrapers.schema import TABLES_BY_NAME
+from scrapers.schema import TABLES_BY_NAME, Batch, Rows, row_count
 from scrapers.sources import get_source, source_ids
 from scrapers.sources.base import Context, Source
-from scrapers.store import (
-    Batch,
-    RawPayload,
-    Rows,
-    RunRecord,
-    Store,
-    combine,
-    read_connection,
-    row_count,
-)
+from scrapers.store import RawPayload, RunRecord, Store, combine, read_connection
 from scrapers.validation import validate_batch
 
 Progress = Callable[[str], None]

@@ -1,12 +1,31 @@
-"""The store's schema: table names, columns, natural keys. No I/O, cheap to import.
+"""The store's schema: table names, columns, natural keys, and the rows parsers hand over.
 
-Every data row carries lineage: ``source`` (source id), ``source_url``, ``fetched_at``
-(UTC) and ``parser_version``. Natural keys make every load idempotent.
+No I/O. Every data row carries lineage: ``source`` (source id), ``source_url``,
+``fetched_at`` (UTC) and ``parser_version``. Natural keys make every load idempotent.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Row = dict[str, Any]
+# A table's rows: dicts (most sources), or one columnar Arrow table for sources that parse
+# hundreds of thousands of rows (vast.ai), where a dict per row costs more than the parse.
+Rows = list[Row] | pa.Table
+# What a parse returns and the store writes: table name -> its rows.
+Batch = dict[str, Rows]
+
+
+def row_count(rows: Rows | pd.DataFrame) -> int:
+    """How many rows ``rows`` holds: a list of dicts, an Arrow table or a frame."""
+    return rows.num_rows if isinstance(rows, pa.Table) else len(rows)
+
 
 LINEAGE_COLUMNS = (
     ("source_url", "VARCHAR NOT NULL"),

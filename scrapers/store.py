@@ -22,7 +22,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import numpy as np
@@ -38,14 +37,11 @@ from scrapers.schema import (
     SCRAPE_RUNS_MIGRATIONS,
     SUPPORT_DDL,
     TABLES_BY_NAME,
+    Row,
+    Rows,
     Table,
+    row_count,
 )
-
-Row = dict[str, Any]
-# A table's rows: dicts (most sources), or one columnar Arrow table for sources that parse
-# hundreds of thousands of rows (vast.ai), where a dict per row costs more than the parse.
-Rows = list[Row] | pa.Table
-Batch = dict[str, Rows]
 
 DEFAULT_LOCK_WAIT_S = 30.0
 
@@ -224,11 +220,6 @@ def arrow_schema(table: Table) -> pa.Schema:
     types = [(name, sqltype) for name, sqltype, _ in table.columns]
     types += [(name, sqltype) for name, sqltype in LINEAGE_COLUMNS]
     return pa.schema([(name, _ARROW_TYPES[sqltype.split()[0]]) for name, sqltype in types])
-
-
-def row_count(rows: Rows | pd.DataFrame) -> int:
-    """How many rows ``rows`` holds: a list of dicts, an Arrow table or a frame."""
-    return rows.num_rows if isinstance(rows, pa.Table) else len(rows)
 
 
 def conform(table: Table, data: pa.Table) -> pa.Table:

@@ -10,9 +10,10 @@ from scrapers.config import Settings
 from scrapers.errors import ParseError
 from scrapers.http import Response
 from scrapers.refresh import refresh
+from scrapers.schema import Row
 from scrapers.sources.base import Context
 from scrapers.sources.tomshardware import ARTICLE_URL, TomsHardware, data_month, month_in_text
-from scrapers.store import Row, read_connection
+from scrapers.store import read_connection
 from tests.conftest import LocalServer, Reply, fixture, sample
 
 NOW = datetime(2025, 12, 10, 8, 15, tzinfo=UTC)

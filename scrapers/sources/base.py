@@ -19,7 +19,7 @@ import orjson
 from scrapers.config import SAMPLES_DIR, Settings
 from scrapers.errors import ParseError
 from scrapers.http import PoliteSession, Response
-from scrapers.store import Batch
+from scrapers.schema import Batch
 
 
 @dataclass(frozen=True)

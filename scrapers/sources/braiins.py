@@ -31,6 +31,7 @@ from typing import Any
 
 from scrapers.errors import ParseError
 from scrapers.http import Response
+from scrapers.schema import Batch, Row
 from scrapers.sources.base import (
     Context,
     Query,
@@ -40,7 +41,6 @@ from scrapers.sources.base import (
     load_json,
     to_float,
 )
-from scrapers.store import Batch, Row
 from scrapers.units import to_hs, usd_per_th_day_to_usd_per_ph_day
 
 HISTORY_URL = "https://insights.braiins.com/api/v1.0/hashrate-value-history"

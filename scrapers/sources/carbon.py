@@ -14,8 +14,8 @@ from datetime import timedelta
 from scrapers.csvtable import select_columns
 from scrapers.http import Response
 from scrapers.regions import iso2
+from scrapers.schema import Batch, Row
 from scrapers.sources.base import Context, Query, Source, to_float, to_int
-from scrapers.store import Batch, Row
 
 CSV_URL = "https://raw.githubusercontent.com/owid/energy-data/master/owid-energy-data.csv"
 COLUMNS = {

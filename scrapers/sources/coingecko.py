@@ -20,6 +20,7 @@ from typing import Any
 
 from scrapers.errors import ParseError
 from scrapers.http import Response
+from scrapers.schema import Batch, Row
 from scrapers.sources.base import (
     Context,
     Query,
@@ -30,7 +31,6 @@ from scrapers.sources.base import (
     require,
     to_float,
 )
-from scrapers.store import Batch, Row
 
 API = "https://api.coingecko.com/api/v3"
 # CoinGecko id -> (ticker, display name)

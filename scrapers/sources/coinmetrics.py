@@ -24,8 +24,8 @@ from typing import Any
 from scrapers.config import Settings
 from scrapers.errors import FetchError, ParseError
 from scrapers.http import PoliteSession, Response
+from scrapers.schema import Batch, Row
 from scrapers.sources.base import Context, Query, Source, day_start, load_json, to_float
-from scrapers.store import Batch, Row
 from scrapers.units import SECONDS_PER_DAY, to_hs
 
 log = logging.getLogger(__name__)

@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from scrapers.config import Settings
 from scrapers.errors import ParseError
 from scrapers.http import PoliteSession, Response
+from scrapers.schema import Batch, Row
 from scrapers.sources.base import (
     Context,
     Query,
@@ -33,7 +34,6 @@ from scrapers.sources.base import (
     to_float,
     to_int,
 )
-from scrapers.store import Batch, Row
 from scrapers.units import cents_per_kwh_to_usd_per_kwh
 
 RETAIL_SALES_URL = "https://api.eia.gov/v2/electricity/retail-sales/data/"

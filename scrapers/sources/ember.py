@@ -19,8 +19,8 @@ from scrapers.csvtable import select_columns
 from scrapers.fx import usd_per_eur
 from scrapers.http import Response
 from scrapers.regions import iso2
+from scrapers.schema import Batch, Row
 from scrapers.sources.base import Context, Query, Source, to_float
-from scrapers.store import Batch, Row
 from scrapers.units import eur_per_mwh_to_usd_per_kwh
 
 CSV_URL = (

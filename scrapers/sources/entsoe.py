@@ -39,8 +39,8 @@ from scrapers.config import Settings
 from scrapers.errors import ParseError
 from scrapers.fx import usd_per_eur
 from scrapers.http import PoliteSession, Response
+from scrapers.schema import Batch, Row
 from scrapers.sources.base import Context, Query, Source, to_float, to_int
-from scrapers.store import Batch, Row
 from scrapers.units import eur_per_mwh_to_usd_per_kwh
 
 API_URL = "https://web-api.tp.entsoe.eu/api"

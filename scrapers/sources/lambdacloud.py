@@ -15,8 +15,8 @@ from typing import Any
 from scrapers.errors import ParseError
 from scrapers.gpu_models import canonical_gpu
 from scrapers.http import Response
+from scrapers.schema import Batch, Row
 from scrapers.sources.base import Context, Query, Source, load_json, to_float, to_int
-from scrapers.store import Batch, Row
 from scrapers.units import cents_to_usd
 
 INSTANCE_TYPES_URL = "https://cloud.lambdalabs.com/api/v1/instance-types"

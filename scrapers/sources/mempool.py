@@ -32,6 +32,7 @@ from typing import Any
 
 from scrapers.errors import ParseError
 from scrapers.http import Response
+from scrapers.schema import Batch, Row
 from scrapers.sources.base import (
     Context,
     Query,
@@ -43,7 +44,6 @@ from scrapers.sources.base import (
     to_float,
     to_int,
 )
-from scrapers.store import Batch, Row
 from scrapers.units import BTC_TARGET_BLOCK_TIME_S
 
 ADJUSTMENT_URL = "https://mempool.space/api/v1/difficulty-adjustment"

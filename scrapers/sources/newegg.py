@@ -19,8 +19,8 @@ from bs4 import BeautifulSoup, Tag
 from scrapers.errors import ParseError
 from scrapers.gpu_models import canonical_gpu
 from scrapers.http import Response
+from scrapers.schema import Batch, Row
 from scrapers.sources.base import Context, Query, Source, to_float
-from scrapers.store import Batch, Row
 
 SEARCH_URL = "https://www.newegg.com/p/pl"
 GRAPHICS_CARDS_NODE = "100007709"  # Newegg's "Desktop Graphics Cards" category

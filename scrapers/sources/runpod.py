@@ -14,8 +14,8 @@ from typing import Any
 from scrapers.errors import ParseError
 from scrapers.gpu_models import canonical_gpu
 from scrapers.http import Response
+from scrapers.schema import Batch, Row
 from scrapers.sources.base import Context, Query, Source, load_json, to_float
-from scrapers.store import Batch, Row
 
 GRAPHQL_URL = "https://api.runpod.io/graphql"
 

@@ -23,8 +23,8 @@ from bs4 import BeautifulSoup, Tag
 from scrapers.errors import ParseError
 from scrapers.gpu_models import canonical_gpu
 from scrapers.http import Response
+from scrapers.schema import Batch, Row
 from scrapers.sources.base import Context, Query, Source, to_float, to_int
-from scrapers.store import Batch, Row
 
 ARTICLE_URL = "https://www.tomshardware.com/news/gpus-historical-ebay-pricing"
 

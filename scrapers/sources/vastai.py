@@ -24,8 +24,8 @@ import pyarrow.compute as pc
 from scrapers.errors import EmptyDataError, ParseError
 from scrapers.gpu_models import canonical_gpu
 from scrapers.http import Response
+from scrapers.schema import Batch, Row
 from scrapers.sources.base import Context, Query, Source, load_json, to_float, to_int
-from scrapers.store import Batch, Row
 from scrapers.units import mb_to_gb
 
 SEARCH_URL = "https://console.vast.ai/api/v0/bundles/"

@@ -30,8 +30,8 @@ from typing import Any
 
 from scrapers.errors import ParseError
 from scrapers.http import Response
+from scrapers.schema import Batch, Row
 from scrapers.sources.base import Context, Query, Source, from_unix, load_json, to_float
-from scrapers.store import Batch, Row
 from scrapers.units import btc_nethash_hs
 
 COINS_URL = "https://whattomine.com/coins.json"
