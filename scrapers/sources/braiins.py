@@ -31,7 +31,7 @@ from typing import Any
 
 from scrapers.errors import ParseError
 from scrapers.http import Response
-from scrapers.schema import Batch, Row
+from scrapers.schema import BTC_HASHPRICE, Batch, Row
 from scrapers.sources.base import (
     Context,
     Query,
@@ -140,6 +140,7 @@ class Braiins(Source):
 
     id = "braiins"
     kind = "coins"
+    tables = (BTC_HASHPRICE,)
     title = "Braiins Insights (BTC hashprice)"
     base_url = "https://insights.braiins.com"
     redirect_hosts = frozenset({"learn.braiins.com"})  # where the API answers (302)
@@ -163,5 +164,5 @@ class Braiins(Source):
         """Rows for ``btc_hashprice`` from either endpoint."""
         doc = load_json(response)
         if query.label == "hashrate_stats":
-            return {"btc_hashprice": parse_stats(doc, ctx)}
-        return {"btc_hashprice": parse_history(doc, ctx)}
+            return {BTC_HASHPRICE.name: parse_stats(doc, ctx)}
+        return {BTC_HASHPRICE.name: parse_history(doc, ctx)}

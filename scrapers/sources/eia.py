@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from scrapers.config import Settings
 from scrapers.errors import ParseError
 from scrapers.http import PoliteSession, Response
-from scrapers.schema import Batch, Row
+from scrapers.schema import ENERGY_PRICES, Batch, Row
 from scrapers.sources.base import (
     Context,
     Query,
@@ -129,6 +129,7 @@ class Eia(Source):
 
     id = "eia"
     kind = "energy"
+    tables = (ENERGY_PRICES,)
     title = "U.S. EIA retail electricity prices"
     base_url = "https://api.eia.gov"
     parser_version = "1"
@@ -199,7 +200,7 @@ class Eia(Source):
             )
             raise ParseError(f"EIA answer has no response.data list ({detail})")
         rows = [parse_record(item) for item in data]
-        return {"energy_prices": [r for r in rows if r is not None]}
+        return {ENERGY_PRICES.name: [r for r in rows if r is not None]}
 
 
 def _warning(holder: Any) -> str | None:
