@@ -117,12 +117,7 @@ def replay_sources(
     results: list[Replayed] = []
     for position, sid in enumerate(ids, start=1):
         prefix = f"[{position}/{len(ids)}] {sid}"
-        try:
-            source = get_source(sid)
-        except (ImportError, AttributeError, ConfigError) as exc:
-            say(f"{prefix}: skipped, source module not available ({type(exc).__name__})")
-            results.append(Replayed(sid, "skipped", detail="module not available"))
-            continue
+        source = get_source(sid)
         try:
             missing = [q.label for q in source.queries(ctx) if not _has_sample(sid, q.label)]
         except Exception as exc:  # a source that cannot even build its queries
