@@ -56,6 +56,15 @@ class Table:
         return f"CREATE TABLE IF NOT EXISTS {self.name} (\n  " + ",\n  ".join(cols) + "\n)"
 
 
+@dataclass(frozen=True)
+class Derived:
+    """Tables the store computes in SQL from data tables: what they are and what feeds them."""
+
+    tables: tuple[str, ...]
+    inputs: tuple[str, ...]  # the data tables they are computed from
+    ddl: tuple[str, ...]  # CREATE (then upgrade) statements, one entry per table
+
+
 COIN_NETWORK = Table(
     name="coin_network",
     description="Coin network state and prices: one row per source, coin and observation time.",
@@ -205,59 +214,8 @@ CREATE TABLE IF NOT EXISTS store_meta (
   value VARCHAR NOT NULL
 )"""
 
-RENTAL_INDEX_DDL = """
-CREATE TABLE IF NOT EXISTS gpu_rental_index (
-  day DATE NOT NULL,
-  gpu_model VARCHAR NOT NULL,
-  pricing_type VARCHAR NOT NULL,
-  median_usd_per_gpu_hour DOUBLE NOT NULL,
-  trimmed_median_usd_per_gpu_hour DOUBLE NOT NULL,
-  p25_usd_per_gpu_hour DOUBLE NOT NULL,
-  p75_usd_per_gpu_hour DOUBLE NOT NULL,
-  offer_count INTEGER NOT NULL,
-  sources VARCHAR NOT NULL,
-  iqm_usd_per_gpu_hour DOUBLE,
-  stable_usd_per_gpu_hour DOUBLE,
-  gpu_count INTEGER,
-  source_mix VARCHAR,
-  low_confidence BOOLEAN,
-  PRIMARY KEY (day, gpu_model, pricing_type)
-)"""
-
-# Stores created before the defensible index (issue 12) gain its columns in place; the
-# rebuild writes BY NAME, so the column order of an upgraded table does not matter.
-RENTAL_INDEX_MIGRATIONS = (
-    "ALTER TABLE gpu_rental_index ADD COLUMN IF NOT EXISTS iqm_usd_per_gpu_hour DOUBLE",
-    "ALTER TABLE gpu_rental_index ADD COLUMN IF NOT EXISTS stable_usd_per_gpu_hour DOUBLE",
-    "ALTER TABLE gpu_rental_index ADD COLUMN IF NOT EXISTS gpu_count INTEGER",
-    "ALTER TABLE gpu_rental_index ADD COLUMN IF NOT EXISTS source_mix VARCHAR",
-    "ALTER TABLE gpu_rental_index ADD COLUMN IF NOT EXISTS low_confidence BOOLEAN",
-    "ALTER TABLE gpu_rental_source_daily ADD COLUMN IF NOT EXISTS listed_count INTEGER",
-    # A source whose every listed offer is rented out has a listed count but no price.
-    "ALTER TABLE gpu_rental_source_daily ALTER COLUMN median_usd_per_gpu_hour DROP NOT NULL",
-)
-
-# Per-source daily medians, maintained beside the index so provider comparisons never scan
-# the raw offers (tens of millions of rows at hourly snapshots).
-RENTAL_SOURCE_DAILY_DDL = """
-CREATE TABLE IF NOT EXISTS gpu_rental_source_daily (
-  day DATE NOT NULL,
-  source VARCHAR NOT NULL,
-  gpu_model VARCHAR NOT NULL,
-  pricing_type VARCHAR NOT NULL,
-  median_usd_per_gpu_hour DOUBLE,
-  offer_count INTEGER NOT NULL,
-  listed_count INTEGER,
-  PRIMARY KEY (day, source, gpu_model, pricing_type)
-)"""
-
-SUPPORT_DDL = (
-    SCRAPE_RUNS_DDL,
-    RAW_PAYLOADS_DDL,
-    STORE_META_DDL,
-    RENTAL_INDEX_DDL,
-    # One entry per table: the upgrade statements run right after the CREATE they amend.
-    ";\n".join((RENTAL_SOURCE_DAILY_DDL, *RENTAL_INDEX_MIGRATIONS)),
-)
+# The run log, the raw payload index and store metadata. Derived tables (the rental index)
+# declare their DDL beside their SQL, as a Derived.
+SUPPORT_DDL = (SCRAPE_RUNS_DDL, RAW_PAYLOADS_DDL, STORE_META_DDL)
 
 SCHEMA_VERSION = "1"

@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from scrapers.errors import ConfigError, ForeignDatabase, StoreBusy, StoreError
+from scrapers.rental_index import RENTAL_INDEX
 from scrapers.schema import (
     DATA_TABLES,
     LINEAGE_COLUMNS,
@@ -37,11 +38,15 @@ from scrapers.schema import (
     SCRAPE_RUNS_MIGRATIONS,
     SUPPORT_DDL,
     TABLES_BY_NAME,
+    Derived,
     Row,
     Rows,
     Table,
     row_count,
 )
+
+# Tables computed from the data tables, each declared beside its SQL.
+DERIVED_TABLES: tuple[Derived, ...] = (RENTAL_INDEX,)
 
 DEFAULT_LOCK_WAIT_S = 30.0
 
@@ -187,6 +192,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(table.ddl())
     for ddl in SUPPORT_DDL:
         con.execute(ddl)
+    for derived in DERIVED_TABLES:
+        for ddl in derived.ddl:
+            con.execute(ddl)
     for ddl in SCRAPE_RUNS_MIGRATIONS:  # a store created before these columns existed
         con.execute(ddl)
     con.execute("INSERT OR IGNORE INTO store_meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
