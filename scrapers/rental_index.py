@@ -32,24 +32,6 @@ from scrapers.schema import GPU_RENTAL_OFFERS, Derived
 
 MIN_OFFERS = 5
 
-# Columns of gpu_rental_index written by the rebuild, in DDL order.
-INDEX_COLUMNS = (
-    "day",
-    "gpu_model",
-    "pricing_type",
-    "median_usd_per_gpu_hour",
-    "trimmed_median_usd_per_gpu_hour",
-    "p25_usd_per_gpu_hour",
-    "p75_usd_per_gpu_hour",
-    "offer_count",
-    "sources",
-    "iqm_usd_per_gpu_hour",
-    "stable_usd_per_gpu_hour",
-    "gpu_count",
-    "source_mix",
-    "low_confidence",
-)
-
 INDEX_DDL = """
 CREATE TABLE IF NOT EXISTS gpu_rental_index (
   day DATE NOT NULL,
