@@ -21,16 +21,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
+import pyarrow as pa
+
 from scrapers import demo_history
 from scrapers.config import PROJECT_ROOT, Settings
 from scrapers.errors import ConfigError
 from scrapers.http import Response
 from scrapers.refresh import refresh_lock, run_source, stamp
-from scrapers.rental_index import rebuild_sql
-from scrapers.schema import TABLES_BY_NAME, Batch
+from scrapers.schema import Batch
 from scrapers.sources import get_source, source_ids
 from scrapers.sources.base import Context, Query, Source, sample_file
-from scrapers.store import RunRecord, Store, upsert, write_connection
+from scrapers.store import RunRecord, Store, write_connection
 
 Progress = Callable[[str], None]
 
@@ -147,22 +148,14 @@ def _has_sample(source_id: str, label: str) -> bool:
 def write_history(
     store: Store, now: datetime, run_id: str, include_carbon: bool, say: Progress
 ) -> dict[str, int]:
-    """Write the anchored history as source ``demo_history`` and rebuild the rental index."""
+    """Write the anchored history as source ``demo_history`` (the store rebuilds the index)."""
     run = RunRecord(run_id=run_id, source=demo_history.SOURCE, started_at=_naive(datetime.now(UTC)))
     frames = demo_history.build_history(now.date(), _naive(now), include_carbon)
     demo_history.check_frames(frames)
-    # Frames go straight in: ~45k rows as dicts would cost seconds for nothing. The file is a
-    # private temporary until build_demo moves it into place, so one transaction is enough.
-    with write_connection(store.db_path) as con:
-        con.execute("BEGIN TRANSACTION")
-        for name, frame in frames.items():
-            upsert(con, TABLES_BY_NAME[name], frame)
-        con.execute(rebuild_sql())
-        con.execute("COMMIT")
+    # Arrow tables, not dicts: ~45k rows as dicts would cost seconds for nothing.
+    batch: Batch = {n: pa.Table.from_pandas(f, preserve_index=False) for n, f in frames.items()}
+    store.write_source(batch, run)
     counts = {name: len(frame) for name, frame in frames.items()}
-    run.status = "ok"
-    run.rows_written = sum(counts.values())
-    store.record_run(run)
     say(
         f"history {demo_history.HISTORY_START}..{now.date()}: "
         + ", ".join(f"{n} {t}" for t, n in counts.items())

@@ -26,9 +26,13 @@ small table instead of the raw snapshots.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
-from scrapers.schema import GPU_RENTAL_OFFERS, Derived
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from scrapers.schema import GPU_RENTAL_OFFERS, Derived, Rows
 
 MIN_OFFERS = 5
 
@@ -77,14 +81,6 @@ CREATE TABLE IF NOT EXISTS gpu_rental_source_daily (
   listed_count INTEGER,
   PRIMARY KEY (day, source, gpu_model, pricing_type)
 )"""
-
-# What the store needs to create these tables and keep them current.
-RENTAL_INDEX = Derived(
-    tables=("gpu_rental_index", "gpu_rental_source_daily"),
-    inputs=(GPU_RENTAL_OFFERS.name,),
-    # One entry per table: the upgrade statements run right after the CREATE they amend.
-    ddl=(INDEX_DDL, ";\n".join((SOURCE_DAILY_DDL, *MIGRATIONS))),
-)
 
 
 def daily_offers_sql(where: str) -> str:
@@ -208,3 +204,28 @@ UPDATE gpu_rental_index AS i SET stable_usd_per_gpu_hour = s.stable_usd_per_gpu_
 DROP TABLE _stable;
 DROP TABLE _daily_offers
 """
+
+
+def snapshot_days(rows: Rows) -> list[date]:
+    """The distinct UTC days of ``observed_at`` in rental offer rows, sorted."""
+    if isinstance(rows, pa.Table):
+        days = pc.unique(rows["observed_at"].cast(pa.timestamp("us")).cast(pa.date32()))
+        return sorted(days.to_pylist())
+    return sorted({r["observed_at"].date() for r in rows})
+
+
+def rebuild_for(written: Mapping[str, Rows] | None) -> str:
+    """SQL that recomputes the days ``written`` holds offers for (every day when None)."""
+    if written is None:
+        return rebuild_sql()
+    return rebuild_sql(snapshot_days(written[GPU_RENTAL_OFFERS.name]))
+
+
+# What the store needs to create these tables and keep them current after offers are written.
+RENTAL_INDEX = Derived(
+    tables=("gpu_rental_index", "gpu_rental_source_daily"),
+    inputs=(GPU_RENTAL_OFFERS.name,),
+    # One entry per table: the upgrade statements run right after the CREATE they amend.
+    ddl=(INDEX_DDL, ";\n".join((SOURCE_DAILY_DDL, *MIGRATIONS))),
+    rebuild=rebuild_for,
+)

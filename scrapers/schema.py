@@ -6,6 +6,7 @@ No I/O. Every data row carries lineage: ``source`` (source id), ``source_url``,
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -58,11 +59,17 @@ class Table:
 
 @dataclass(frozen=True)
 class Derived:
-    """Tables the store computes in SQL from data tables: what they are and what feeds them."""
+    """Tables the store computes in SQL from data tables and rebuilds after writes to them.
+
+    ``rebuild(written)`` is the SQL that brings the tables up to date after a write holding
+    rows for ``inputs`` (``written``: those rows by table); ``rebuild(None)``, for everything.
+    The store runs it in the write's own transaction.
+    """
 
     tables: tuple[str, ...]
     inputs: tuple[str, ...]  # the data tables they are computed from
     ddl: tuple[str, ...]  # CREATE (then upgrade) statements, one entry per table
+    rebuild: Callable[[Mapping[str, Rows] | None], str]
 
 
 COIN_NETWORK = Table(

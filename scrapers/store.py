@@ -374,9 +374,12 @@ class Store:
         batch: Mapping[str, Rows],
         run: RunRecord,
         payloads: Sequence[RawPayload] = (),
-        derived: Sequence[str] = (),
     ) -> int:
-        """Write one source's rows, payload index and run record in one transaction."""
+        """Write one source's rows, payload index and run record in one transaction.
+
+        The derived tables fed by the tables written are rebuilt in the same transaction, so a
+        reader never sees offers without the index they imply.
+        """
         frames = {name: to_incoming(TABLES_BY_NAME[name], rows) for name, rows in batch.items()}
         paths = [self._save_raw(p) for p in payloads]
         with write_connection(self.db_path, self.lock_wait_s) as con:
@@ -396,8 +399,7 @@ class Store:
                             str(path),
                         ],
                     )
-                for statement in derived:
-                    con.execute(statement)
+                rebuild_derived(con, batch)
                 run.rows_written = written
                 run.status = "ok"
                 run.finished_at = utcnow()
@@ -454,6 +456,22 @@ def _insert_run(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
             run.rows_refused,
         ],
     )
+
+
+def rebuild_derived(
+    con: duckdb.DuckDBPyConnection, written: Mapping[str, Rows] | None = None
+) -> None:
+    """Rebuild the derived tables fed by ``written``'s non-empty tables (all of them if None).
+
+    Runs on the caller's connection, inside its transaction when it holds one.
+    """
+    for derived in DERIVED_TABLES:
+        if written is None:
+            con.execute(derived.rebuild(None))
+            continue
+        inputs = {n: r for n, r in written.items() if n in derived.inputs and row_count(r)}
+        if inputs:
+            con.execute(derived.rebuild(inputs))
 
 
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
