@@ -15,7 +15,7 @@ from __future__ import annotations
 import mimetypes
 import os
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,13 +82,14 @@ def content_type(path: Path) -> str:
     )
 
 
-def replay_batch(source: Source, ctx: Context) -> Batch:
-    """Parse every query's bundled sample with the source's real parser; lineage stamped.
+def replay_batch(source: Source, ctx: Context, queries: Sequence[Query] | None = None) -> Batch:
+    """Parse each query's bundled sample with the source's real parser; lineage stamped.
 
-    Raises FileNotFoundError when a sample is missing (the caller skips the source).
+    ``queries`` defaults to the refresh's. Raises FileNotFoundError when a sample is missing
+    (the caller skips the source).
     """
     batch: Batch = {}
-    for query in source.queries(ctx):
+    for query in source.queries(ctx) if queries is None else queries:
         path = sample_file(source.id, query.label)
         response = Response(
             url=real_url(query),
