@@ -197,15 +197,6 @@ def test_refresh_stores_used_prices(server: LocalServer, settings: Settings) -> 
     assert count == 35
 
 
-def test_refresh_twice_is_idempotent(server: LocalServer, settings: Settings) -> None:
-    server.route(PATH, Reply(sample("tomshardware", "ebay_index.html"), content_type="text/html"))
-    refresh(settings, only=["tomshardware"], now=NOW)
-    [again] = refresh(settings, only=["tomshardware"], now=NOW, force=True)
-    assert again.status == "ok"
-    with read_connection(settings.db_path) as con:
-        assert con.execute("SELECT count(*) FROM gpu_hardware_prices").fetchone()[0] == 35
-
-
 def test_refresh_fails_on_changed_layout(server: LocalServer, settings: Settings) -> None:
     server.route(
         PATH, Reply(fixture("tomshardware", "no_price_table.html"), content_type="text/html")
