@@ -1,5 +1,8 @@
 """The DuckDB store: schema, idempotent upserts by natural key, atomic per-source writes.
 
+A write also rebuilds, in its transaction, the derived tables fed by the tables it touched
+(:data:`DERIVED_TABLES`, each declared beside its SQL, e.g. :mod:`scrapers.rental_index`).
+
 Concurrency design (DuckDB allows one read-write process *or* many read-only ones):
 - Nobody holds a connection for long. Readers (the app, the CLI) open a short-lived
   read-only connection per query batch; writers open read-write only for the write.
