@@ -16,10 +16,10 @@ from datetime import datetime
 
 import numpy as np
 
-from dashboard.engine.economics import evaluate
-from dashboard.engine.model import CoinMarket, GpuAssumptions, MarketSnapshot, PivotResult
-from dashboard.engine.montecarlo import simulate
-from dashboard.engine.specs import load_gpu_specs
+from dashboard.engine.economics.montecarlo import simulate
+from dashboard.engine.economics.per_gpu import evaluate
+from dashboard.engine.economics.specs import load_gpu_specs
+from dashboard.engine.terms import CoinMarket, GpuAssumptions, MarketSnapshot, PivotResult
 from scrapers.units import DAYS_PER_MONTH
 
 N_PATHS = 10_000

@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.common import measure
-from dashboard.engine import market
-from dashboard.engine.model import GpuAssumptions
-from dashboard.engine.specs import load_gpu_specs
+from dashboard.engine.economics.specs import load_gpu_specs
+from dashboard.engine.queries import snapshot as market
+from dashboard.engine.terms import GpuAssumptions
 from scrapers import status
 from scrapers.store import read_connection
 
@@ -63,7 +63,7 @@ def _queries(db: str) -> dict[str, Callable[[Any], Any]]:
 
 def _explorer_queries(db: str) -> dict[str, Callable[[Any], Any]]:
     try:
-        from dashboard.engine import explorer
+        from dashboard.engine.queries import market_page as explorer
     except ImportError:  # the Market explorer is optional in older trees
         return {}
     with read_connection(db) as con:

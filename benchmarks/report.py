@@ -453,9 +453,10 @@ def table(rows: list[dict[str, Any]]) -> list[str]:
 WHY = {
     "explorer.provider_medians": (
         "a median over every raw offer row in the range (all 26M on the large store, "
-        "default filter = whole span). Fix in dashboard/engine/explorer.py: read a per-source "
-        "daily summary maintained beside gpu_rental_index (like rebuild_sql), or count each "
-        "offer once per day as the index does, instead of aggregating raw snapshots"
+        "default filter = whole span). Fix in dashboard/engine/queries/market_page.py: "
+        "read a per-source daily summary maintained beside gpu_rental_index (like "
+        "rebuild_sql), or count each offer once per day as the index does, instead of "
+        "aggregating raw snapshots"
     ),
     "explorer.filter_options": (
         "DISTINCT over raw gpu_rental_offers; the index and scrape_runs hold the same choices"

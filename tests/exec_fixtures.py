@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from dashboard.engine.model import CoinMarket, GpuAssumptions, GpuSpec, MarketSnapshot
+from dashboard.engine.terms import CoinMarket, GpuAssumptions, GpuSpec, MarketSnapshot
 
 T0 = datetime(2026, 1, 1, 12)
 

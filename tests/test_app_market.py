@@ -9,7 +9,7 @@ import pytest
 from streamlit.runtime.memory_media_file_storage import _calculate_file_id
 from streamlit.testing.v1 import AppTest
 
-from dashboard.engine.downloads import FORMATS, file_name, table_bytes
+from dashboard.engine.views.downloads import FORMATS, file_name, table_bytes
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from dashboard.engine.briefing import stale_input_lines
+from dashboard.engine.views.overview import stale_input_lines
 from scrapers.status import SourceStatus
 
 

@@ -6,7 +6,9 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from dashboard.engine import charts
+from dashboard.engine.charts import overview as charts
+from dashboard.engine.views.formatting import as_of_text, format_age
+from dashboard.engine.views.freshness import freshness_frame
 from scrapers.status import SourceStatus
 
 
@@ -72,10 +74,10 @@ def test_empty_history_builds_a_figure() -> None:
 
 
 def test_format_age_picks_a_readable_unit() -> None:
-    assert charts.format_age(None) == "never"
-    assert charts.format_age(0.5) == "30 min"
-    assert charts.format_age(6) == "6.0 h"
-    assert charts.format_age(72) == "3.0 d"
+    assert format_age(None) == "never"
+    assert format_age(0.5) == "30 min"
+    assert format_age(6) == "6.0 h"
+    assert format_age(72) == "3.0 d"
 
 
 def test_freshness_frame_one_row_per_source_sorted_by_kind() -> None:
@@ -95,17 +97,15 @@ def test_freshness_frame_one_row_per_source_sorted_by_kind() -> None:
             unknown_gpu_names=["RTX 9999"],
         )
 
-    frame = charts.freshness_frame(
-        [status("vastai", "rental", "fresh"), status("w", "coins", "stale")]
-    )
+    frame = freshness_frame([status("vastai", "rental", "fresh"), status("w", "coins", "stale")])
     assert list(frame["data kind"]) == ["coins", "rental"]
     assert frame.loc[1, "unknown GPU names"] == "RTX 9999"
     assert frame.loc[0, "age"] == "2.0 h"
 
 
 def test_as_of_text_formats_utc_or_unknown() -> None:
-    assert charts.as_of_text(datetime(2024, 4, 20, 9, 5)) == "2024-04-20 09:05 UTC"
-    assert charts.as_of_text(None) == "unknown"
+    assert as_of_text(datetime(2024, 4, 20, 9, 5)) == "2024-04-20 09:05 UTC"
+    assert as_of_text(None) == "unknown"
 
 
 def test_consecutive_days_travel_as_first_day_and_step() -> None:

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dashboard.engine.decision import Fleet, FleetLine, decide, gpu_class, parse_fleet
-from dashboard.engine.economics import evaluate
-from dashboard.engine.verdict import (
+from dashboard.engine.economics.per_gpu import evaluate
+from dashboard.engine.economics.verdict import (
     BORDERLINE,
     KEEP_MINING,
     PIVOT_NOW,
@@ -190,7 +190,7 @@ def test_the_decision_uses_the_economics_of_the_same_forward_model(changes: dict
 def test_start_options_frame_keeps_integer_months_and_downloads_as_parquet() -> None:
     import io
 
-    from dashboard.engine.timing import options_frame
+    from dashboard.engine.views.timing import options_frame
 
     d = _decide()
     frame = options_frame(d.fleet_outcome, d.fleet.total_count)

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from explorer_store import build_explorer_store
 
-from dashboard.engine import explorer as ex
-from dashboard.engine.downloads import file_name, table_bytes
-from dashboard.engine.explorer import ExplorerFilters
+from dashboard.engine.queries import market_page as ex
+from dashboard.engine.queries.market_page import ExplorerFilters
+from dashboard.engine.views.downloads import file_name, table_bytes
 from scrapers.store import read_connection
 
 FILTERS = ExplorerFilters(gpu_models=("RTX 3090",), sources=("alpha",))

@@ -7,10 +7,10 @@ from datetime import datetime
 
 import pytest
 
-from dashboard.engine import economics as eco
-from dashboard.engine.market import load_market
-from dashboard.engine.model import CoinMarket, GpuAssumptions, GpuSpec, MarketSnapshot
-from dashboard.engine.specs import apply_overrides, load_deals, load_gpu_specs
+from dashboard.engine.economics import per_gpu as eco
+from dashboard.engine.economics.specs import apply_overrides, load_deals, load_gpu_specs
+from dashboard.engine.queries.snapshot import load_market
+from dashboard.engine.terms import CoinMarket, GpuAssumptions, GpuSpec, MarketSnapshot
 from scrapers.errors import ConfigError
 from scrapers.store import read_connection
 from tests.engine_store import coin, write

@@ -8,8 +8,8 @@ from datetime import datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard.engine import economics as eco
-from dashboard.engine.model import CoinMarket, GpuAssumptions, GpuSpec, MarketSnapshot
+from dashboard.engine.economics import per_gpu as eco
+from dashboard.engine.terms import CoinMarket, GpuAssumptions, GpuSpec, MarketSnapshot
 
 SPEC = GpuSpec("TEST", {"Etchash": 1e8}, {"Etchash": 250.0}, ai_power_w=300.0, idle_power_w=25.0)
 COIN = CoinMarket("ETC", "Etchash", 1e14, 13.0, 2.56, 20.0, datetime(2025, 1, 1), "t")

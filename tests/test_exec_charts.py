@@ -1,4 +1,4 @@
-"""dashboard.engine.exec_charts: every axis names its unit; the marks people look for exist."""
+"""charts.fleet, .site, .timing: every axis names its unit; the marks people look for exist."""
 
 from __future__ import annotations
 
@@ -6,14 +6,17 @@ import pandas as pd
 import pytest
 from exec_fixtures import assumptions, market, specs
 
-from dashboard.engine import exec_charts
-from dashboard.engine.economics import evaluate
-from dashboard.engine.fleet import default_rows, evaluate_fleet
-from dashboard.engine.sensitivity import tornado
-from dashboard.engine.site import SiteAssumptions, evaluate_site, place_against_deals
-from dashboard.engine.site_view import bars_frame, deals_frame
-from dashboard.engine.specs import load_deals
-from dashboard.engine.timing import fan_frame, payback_curve_frame, simulate_pivot, wait_frame
+from dashboard.engine.charts import fleet as fleet_charts
+from dashboard.engine.charts import site as site_charts
+from dashboard.engine.charts import theme
+from dashboard.engine.charts import timing as timing_charts
+from dashboard.engine.economics.fleet import default_rows, evaluate_fleet
+from dashboard.engine.economics.per_gpu import evaluate
+from dashboard.engine.economics.sensitivity import tornado
+from dashboard.engine.economics.site import SiteAssumptions, evaluate_site, place_against_deals
+from dashboard.engine.economics.specs import load_deals
+from dashboard.engine.views.site import bars_frame, deals_frame
+from dashboard.engine.views.timing import fan_frame, payback_curve_frame, simulate_pivot, wait_frame
 
 UNIT_MARKS = ("$", "%", "months", "(")
 
@@ -35,13 +38,13 @@ def _figures(mc, site):  # noqa: ANN001, ANN202
         default_rows("RTX 3090", 10) + default_rows("H100 SXM", 4), specs(), market(), assumptions()
     ).table
     return {
-        "fleet": exec_charts.fleet_gain_figure(fleet),
-        "site": exec_charts.site_uses_figure(bars_frame(site)),
-        "deals": exec_charts.deals_figure(deals_frame(place_against_deals(site, load_deals()))),
-        "fan": exec_charts.fan_figure(fan_frame(mc)),
-        "payback": exec_charts.payback_curve_figure(payback_curve_frame(mc), 24, 12),
-        "wait": exec_charts.wait_figure(wait_frame(mc)),
-        "tornado": exec_charts.tornado_figure(
+        "fleet": fleet_charts.fleet_gain_figure(fleet),
+        "site": site_charts.site_uses_figure(bars_frame(site)),
+        "deals": site_charts.deals_figure(deals_frame(place_against_deals(site, load_deals()))),
+        "fan": timing_charts.fan_figure(fan_frame(mc)),
+        "payback": timing_charts.payback_curve_figure(payback_curve_frame(mc), 24, 12),
+        "wait": timing_charts.wait_figure(wait_frame(mc)),
+        "tornado": timing_charts.tornado_figure(
             tornado(specs()["RTX 3090"], market(), assumptions())
         ),
     }
@@ -57,40 +60,40 @@ def test_value_axis_carries_a_unit(mc, site, name: str) -> None:  # noqa: ANN001
 
 
 def test_site_axis_says_it_is_per_it_mw(site) -> None:  # noqa: ANN001
-    fig = exec_charts.site_uses_figure(bars_frame(site))
+    fig = site_charts.site_uses_figure(bars_frame(site))
     assert "IT MW-year" in fig.layout.yaxis.title.text
     assert [t.name for t in fig.data] == ["revenue", "opex incl. power", "net"]
 
 
 def test_fan_has_median_and_two_bands(mc) -> None:  # noqa: ANN001
-    names = [t.name for t in exec_charts.fan_figure(fan_frame(mc)).data]
+    names = [t.name for t in timing_charts.fan_figure(fan_frame(mc)).data]
     assert "median" in names and "p5–p95" in names and "p25–p75" in names
 
 
 def test_payback_curve_marks_the_horizon(mc) -> None:  # noqa: ANN001
-    fig = exec_charts.payback_curve_figure(payback_curve_frame(mc), 24, 12)
+    fig = timing_charts.payback_curve_figure(payback_curve_frame(mc), 24, 12)
     marks = {t.name: list(t.x) for t in fig.data if t.name != "P(payback ≤ N)"}
     assert marks == {"horizon (24 months)": [24, 24], "payback target (12 months)": [12, 12]}
 
 
 def test_wait_chart_highlights_the_best_start(mc) -> None:  # noqa: ANN001
     wait = wait_frame(mc)
-    bar = exec_charts.wait_figure(wait).data[0]
+    bar = timing_charts.wait_figure(wait).data[0]
     best = int(wait.index[wait["best"]][0])
-    assert bar.marker.color[best] == exec_charts.GAIN_COLOR
+    assert bar.marker.color[best] == theme.GAIN_COLOR
     assert "(best)" in bar.text[best]
 
 
 def test_tornado_lists_inputs_widest_first() -> None:
     table = tornado(specs()["RTX 3090"], market(), assumptions())
-    fig = exec_charts.tornado_figure(table)
+    fig = timing_charts.tornado_figure(table)
     assert list(fig.data[0].y) == table["input"].tolist()
     assert fig.layout.yaxis.autorange == "reversed"
 
 
 def test_deals_hover_carries_the_source_link(site) -> None:  # noqa: ANN001
     deals = deals_frame(place_against_deals(site, load_deals()))
-    fig = exec_charts.deals_figure(deals)
+    fig = site_charts.deals_figure(deals)
     deal_traces = [t for t in fig.data if t.name.startswith("deal")]
     urls = [row[0] for t in deal_traces for row in t.customdata]
     assert urls and all(u.startswith("http") for u in urls)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from dashboard.engine import economics as eco
-from dashboard.engine.explain import formulas
-from dashboard.engine.model import CoinMarket, GpuAssumptions, GpuSpec, MarketSnapshot
-from dashboard.engine.site import SiteAssumptions, evaluate_site
+from dashboard.engine.economics import per_gpu as eco
+from dashboard.engine.economics.site import SiteAssumptions, evaluate_site
+from dashboard.engine.terms import CoinMarket, GpuAssumptions, GpuSpec, MarketSnapshot
+from dashboard.engine.views.formulas import formulas
 
 SPEC = GpuSpec("TEST", {"Etchash": 1e8}, {"Etchash": 250.0}, ai_power_w=300.0, idle_power_w=25.0)
 COIN = CoinMarket("ETC", "Etchash", 1e14, 13.0, 2.56, 20.0, datetime(2025, 1, 1), "t")

@@ -10,8 +10,8 @@ import duckdb
 import pytest
 from explorer_store import COIN_DAYS, SNAPSHOTS, build_explorer_store, coin_rows, write_rows
 
-from dashboard.engine import explorer as ex
-from dashboard.engine.explorer import ExplorerFilters
+from dashboard.engine.queries import market_page as ex
+from dashboard.engine.queries.market_page import ExplorerFilters
 from scrapers.schema import COIN_NETWORK
 from scrapers.store import Store, read_connection
 

@@ -10,8 +10,8 @@ import pytest
 from engine_store import offer as rental_offer
 from explorer_store import write_rows
 
-from dashboard.engine import explorer as ex
-from dashboard.engine.explorer import ExplorerFilters
+from dashboard.engine.queries import market_page as ex
+from dashboard.engine.queries.market_page import ExplorerFilters
 from scrapers.rental_index import rebuild_sql
 from scrapers.schema import ENERGY_PRICES, GPU_RENTAL_OFFERS
 from scrapers.store import read_connection, write_connection

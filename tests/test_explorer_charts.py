@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.engine import explorer_charts as xc
+from dashboard.engine.charts import market as xc
+from dashboard.engine.charts import theme
 
 
 def one_day(column: str = "price_usd_per_kwh") -> pd.DataFrame:
@@ -26,10 +27,10 @@ def test_monthly_buckets_are_labelled_by_month() -> None:
 
 def test_currency_axis_uses_a_dollar_format_not_si_prefixes() -> None:
     fig = xc.line_figure(
-        one_day(), "price_usd_per_kwh", ["s"], "USD/kWh", "day", tickformat=xc.USD_PER_KWH
+        one_day(), "price_usd_per_kwh", ["s"], "USD/kWh", "day", tickformat=theme.USD_PER_KWH
     )
     assert fig.layout.yaxis.tickformat == "$,.3f"
-    assert "s" not in xc.USD_WIDE.replace("$", "")  # d3 "s" would mean SI prefixes
+    assert "s" not in theme.USD_WIDE.replace("$", "")  # d3 "s" would mean SI prefixes
 
 
 def test_the_index_band_has_a_dollar_axis_and_the_stable_line() -> None:
@@ -46,7 +47,7 @@ def test_the_index_band_has_a_dollar_axis_and_the_stable_line() -> None:
         }
     )
     fig = xc.band_figure(frame, "day")
-    assert fig.layout.yaxis.tickformat == xc.USD_PER_GPU_HOUR
+    assert fig.layout.yaxis.tickformat == theme.USD_PER_GPU_HOUR
     assert any(t.name.endswith("stable (verdict)") for t in fig.data)
 
 

@@ -1,4 +1,4 @@
-"""dashboard.engine.fleet: a mixed fleet priced row by row, with prompts instead of errors."""
+"""dashboard.engine.economics.fleet: a mixed fleet priced row by row, prompts not errors."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ import pandas as pd
 import pytest
 from exec_fixtures import assumptions, market, specs
 
-from dashboard.engine.economics import evaluate
-from dashboard.engine.fleet import (
+from dashboard.engine.economics.fleet import (
     GAIN,
     TABLE_COLUMNS,
     TOTAL_LABEL,
@@ -19,6 +18,7 @@ from dashboard.engine.fleet import (
     resolve_model,
     with_totals_row,
 )
+from dashboard.engine.economics.per_gpu import evaluate
 
 
 def _row(model: str | None, count: float | None, **extra: object) -> dict[str, object]:

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from dashboard.engine.formatting import MINUS, NEVER_WITHIN, months, number, pct, usd
+from dashboard.engine.views.formatting import MINUS, NEVER_WITHIN, months, number, pct, usd
 
 
 def test_negative_dollars_carry_a_real_minus_before_the_sign() -> None:

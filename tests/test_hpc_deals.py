@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dashboard.engine.specs import HPC_DEALS_CSV, load_deals
+from dashboard.engine.economics.specs import HPC_DEALS_CSV, load_deals
 
 DEALS = pd.read_csv(HPC_DEALS_CSV, dtype={"announced": str})
 

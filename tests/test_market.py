@@ -6,8 +6,13 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from dashboard.engine.market import crossovers, load_market, margin_history, power_price_for_region
-from dashboard.engine.model import GpuAssumptions, GpuSpec
+from dashboard.engine.queries.snapshot import (
+    crossovers,
+    load_market,
+    margin_history,
+    power_price_for_region,
+)
+from dashboard.engine.terms import GpuAssumptions, GpuSpec
 from scrapers.store import read_connection
 from tests.engine_store import coin, offer, write
 

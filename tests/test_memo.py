@@ -14,12 +14,12 @@ import streamlit as st
 from app_store import build_app_store
 from streamlit.testing.v1 import AppTest
 
-from dashboard.engine.briefing import OverviewContext, build_overview
 from dashboard.engine.decision import Fleet, FleetLine, decide_from_store
-from dashboard.engine.market import load_market, margin_history
-from dashboard.engine.memo import MARGIN_CHART, ascii_text, memo_html, memo_pdf, render_charts
-from dashboard.engine.model import GpuAssumptions
-from dashboard.engine.specs import apply_overrides, load_gpu_specs
+from dashboard.engine.economics.specs import apply_overrides, load_gpu_specs
+from dashboard.engine.queries.snapshot import load_market, margin_history
+from dashboard.engine.terms import GpuAssumptions
+from dashboard.engine.views.memo import MARGIN_CHART, ascii_text, memo_html, memo_pdf, render_charts
+from dashboard.engine.views.overview import OverviewContext, build_overview
 from scrapers.status import source_statuses
 from scrapers.store import read_connection
 

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.engine import economics as eco
-from dashboard.engine.model import CoinMarket, GpuAssumptions, GpuSpec, MarketSnapshot
-from dashboard.engine.montecarlo import drift_from_returns, monthly_log_returns, simulate
+from dashboard.engine.economics import per_gpu as eco
+from dashboard.engine.economics.montecarlo import drift_from_returns, monthly_log_returns, simulate
+from dashboard.engine.terms import CoinMarket, GpuAssumptions, GpuSpec, MarketSnapshot
 
 SPEC = GpuSpec("TEST", {"Etchash": 1e8}, {"Etchash": 250.0}, ai_power_w=300.0, idle_power_w=25.0)
 COIN = CoinMarket("ETC", "Etchash", 1e14, 13.0, 2.56, 40.0, datetime(2025, 1, 1), "t")
@@ -120,7 +120,7 @@ def test_drift_from_returns() -> None:
 
 
 def test_bands_match_numpy_percentile() -> None:
-    from dashboard.engine.montecarlo import _row_percentiles
+    from dashboard.engine.economics.montecarlo import _row_percentiles
 
     x = np.random.default_rng(0).normal(size=(4, 101))
     assert np.allclose(_row_percentiles(x, (5, 50, 95)), np.percentile(x, (5, 50, 95), axis=1))

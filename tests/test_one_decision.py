@@ -19,12 +19,12 @@ from streamlit.testing.v1 import AppTest
 from dashboard.cli.main import main
 from dashboard.engine.alerts import evaluate, parse_rules
 from dashboard.engine.bounds import BY_URL
-from dashboard.engine.briefing import build_overview
 from dashboard.engine.decision import Decision, Fleet, decide_from_store
-from dashboard.engine.market import load_market, margin_history
-from dashboard.engine.memo import MARGIN_CHART, memo_html
+from dashboard.engine.economics.specs import load_gpu_specs
+from dashboard.engine.queries.snapshot import load_market, margin_history
 from dashboard.engine.scenario import fleet_from_params, from_params
-from dashboard.engine.specs import load_gpu_specs
+from dashboard.engine.views.memo import MARGIN_CHART, memo_html
+from dashboard.engine.views.overview import build_overview
 from scrapers.store import read_connection
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.engine.model import GpuAssumptions
 from dashboard.engine.saved_scenarios import delete_scenario, load_scenarios, save_scenario
 from dashboard.engine.scenario import PARAM_NAMES, default_params, from_params, to_params
+from dashboard.engine.terms import GpuAssumptions
 from scrapers.errors import ConfigError
 
 CUSTOM = GpuAssumptions(

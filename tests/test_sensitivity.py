@@ -1,12 +1,12 @@
-"""dashboard.engine.sensitivity: the one-at-a-time tornado of NPV drivers."""
+"""dashboard.engine.economics.sensitivity: the one-at-a-time tornado of NPV drivers."""
 
 from __future__ import annotations
 
 import pytest
 from exec_fixtures import assumptions, market, specs
 
-from dashboard.engine.economics import evaluate
-from dashboard.engine.sensitivity import COLUMNS, DRIVERS, Driver, format_value, tornado
+from dashboard.engine.economics.per_gpu import evaluate
+from dashboard.engine.economics.sensitivity import COLUMNS, DRIVERS, Driver, format_value, tornado
 
 
 def _tornado(**changes: object):  # noqa: ANN202

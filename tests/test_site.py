@@ -8,15 +8,15 @@ from datetime import date
 
 import pytest
 
-from dashboard.engine.model import MarketSnapshot
-from dashboard.engine.site import (
+from dashboard.engine.economics.site import (
     SiteAssumptions,
     btc_subsidy_btc,
     evaluate_site,
     hashprice_usd_per_ph_day,
     place_against_deals,
 )
-from dashboard.engine.specs import load_deals
+from dashboard.engine.economics.specs import load_deals
+from dashboard.engine.terms import MarketSnapshot
 from scrapers.errors import ConfigError
 
 # difficulty chosen so the network is exactly 1000 EH/s = 1e6 PH/s
@@ -127,7 +127,7 @@ def test_gpu_cloud_payback_uses_the_rental_decline() -> None:
 
 
 def test_forward_site_payback_by_hand() -> None:
-    from dashboard.engine.site import forward_payback_years
+    from dashboard.engine.economics.site import forward_payback_years
 
     # 1.2M revenue a year, no opex, no growth: 100k a month, 1.5M capex -> 15 months.
     assert forward_payback_years(1.5e6, 1.2e6, 0.0, 0.0, 0.0) == pytest.approx(1.25, rel=1e-9)

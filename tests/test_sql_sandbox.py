@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from dashboard.cli.main import main
-from dashboard.engine.sql_sandbox import (
+from dashboard.engine.queries.sql_sandbox import (
     CHILD_DATA_LIMIT_MB,
     MAX_ROW_CAP,
     MAX_TIME_LIMIT_S,
@@ -138,7 +138,7 @@ def _run_in_child(db: str, sql: str, time_limit_s: float = 10.0) -> dict:
     """Run one query in a fresh interpreter; its one-line outcome and peak memory (kB)."""
     script = """
 import json, resource, sys
-from dashboard.engine.sql_sandbox import run_query
+from dashboard.engine.queries.sql_sandbox import run_query
 from scrapers.errors import QueryRefused
 try:
     run_query(sys.argv[1], sys.argv[2], time_limit_s=float(sys.argv[3]))

@@ -6,15 +6,15 @@ from datetime import datetime
 
 import pytest
 
-from dashboard.engine.economics import evaluate
-from dashboard.engine.model import CoinMarket, GpuAssumptions, GpuSpec, MarketSnapshot
-from dashboard.engine.sustainability import (
+from dashboard.engine.economics.per_gpu import evaluate
+from dashboard.engine.economics.sustainability import (
     by_region,
     compare,
     footprint,
     footprint_table,
     mining_power_w,
 )
+from dashboard.engine.terms import CoinMarket, GpuAssumptions, GpuSpec, MarketSnapshot
 
 # 300 W AI, 50 W idle, 200 W mining Etchash at 100 MH/s
 SPEC = GpuSpec(

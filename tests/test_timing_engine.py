@@ -1,4 +1,4 @@
-"""dashboard.engine.timing and site_view: the small tables the Timing and Site pages show."""
+"""dashboard.engine.views.timing and site_view: the small tables the Timing and Site pages show."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 from exec_fixtures import assumptions, market, specs
 
-from dashboard.engine.economics import evaluate
-from dashboard.engine.model import Breakeven
-from dashboard.engine.site import SiteAssumptions, evaluate_site, place_against_deals
-from dashboard.engine.site_view import bars_frame, deals_frame, uses_frame
-from dashboard.engine.specs import load_deals
-from dashboard.engine.timing import (
+from dashboard.engine.economics.per_gpu import evaluate
+from dashboard.engine.economics.site import SiteAssumptions, evaluate_site, place_against_deals
+from dashboard.engine.economics.specs import load_deals
+from dashboard.engine.terms import Breakeven
+from dashboard.engine.views.site import bars_frame, deals_frame, uses_frame
+from dashboard.engine.views.timing import (
     breakeven_frame,
     fan_frame,
     payback_curve_frame,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.engine.verdict import (
+from dashboard.engine.economics.verdict import (
     BORDERLINE,
     KEEP_MINING,
     PIVOT_NOW,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.engine import charts
+from dashboard.engine.views.formatting import format_age
+from dashboard.engine.views.freshness import freshness_frame
 from dashboard.ui import data, frame
 from dashboard.ui.safe_text import escape
 from scrapers.errors import RigShiftError
@@ -21,7 +22,7 @@ def _height(rows: int) -> int:
 def _sources(ctx: frame.Frame) -> None:
     statuses = data.source_statuses(ctx.path, ctx.version)
     failed_last = set(data.last_refresh_failures(ctx.path, ctx.version))
-    table = charts.freshness_frame(statuses)
+    table = freshness_frame(statuses)
     # Fetch time says when we last asked; the newest observation says how old the data is.
     by_source = {s.source: s for s in statuses}
     table.insert(
@@ -32,7 +33,7 @@ def _sources(ctx: frame.Frame) -> None:
     table.insert(
         table.columns.get_loc("newest data (UTC)") + 1,
         "data age",
-        table["source"].map(lambda s: charts.format_age(by_source[s].data_age_hours)),
+        table["source"].map(lambda s: format_age(by_source[s].data_age_hours)),
     )
     table.insert(
         table.columns.get_loc("state") + 1,

@@ -7,12 +7,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard.engine import exec_charts
-from dashboard.engine.briefing import assumption_rows, data_time_rows
-from dashboard.engine.charts import as_of_text
+from dashboard.engine.charts import fleet as fleet_charts
 from dashboard.engine.decision import Decision
-from dashboard.engine.explain import formulas
-from dashboard.engine.fleet import (
+from dashboard.engine.economics.fleet import (
     FLEET_COLUMNS,
     HASHRATE_UNITS,
     PER_GPU_COLUMNS,
@@ -24,7 +21,10 @@ from dashboard.engine.fleet import (
     resolve_model,
     with_totals_row,
 )
-from dashboard.engine.model import MarketSnapshot
+from dashboard.engine.terms import MarketSnapshot
+from dashboard.engine.views.formatting import as_of_text
+from dashboard.engine.views.formulas import formulas
+from dashboard.engine.views.overview import assumption_rows, data_time_rows
 from dashboard.ui import data, frame
 from dashboard.ui.exec_helpers import explainer, fmt, per_model_frame, table_height
 from dashboard.ui.widgets import chart_footer, usd
@@ -253,7 +253,7 @@ def _tables(ev: FleetEvaluation, market: MarketSnapshot) -> None:
 
 def _chart(ev: FleetEvaluation, market: MarketSnapshot) -> None:
     st.subheader("Where pivoting gains most")
-    st.plotly_chart(exec_charts.fleet_gain_figure(ev.table), width="stretch")
+    st.plotly_chart(fleet_charts.fleet_gain_figure(ev.table), width="stretch")
     chart_footer(
         "RigShift store: coin network state and GPU rental index; your fleet and sidebar",
         market.as_of.get("rental") or market.as_of.get("coins"),

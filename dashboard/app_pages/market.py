@@ -15,9 +15,11 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from dashboard.engine import explorer as ex
-from dashboard.engine import explorer_charts as xc
-from dashboard.engine.explorer import ExplorerFilters, ExplorerResult, FilterOptions
+from dashboard.engine.charts import market as xc
+from dashboard.engine.charts import sustainability as sustainability_charts
+from dashboard.engine.charts import theme
+from dashboard.engine.queries import market_page as ex
+from dashboard.engine.queries.market_page import ExplorerFilters, ExplorerResult, FilterOptions
 from dashboard.ui import explorer_data as xd
 from dashboard.ui import frame
 from dashboard.ui.safe_text import escape
@@ -234,7 +236,7 @@ def _coins(ctx: frame.Frame, f: ExplorerFilters) -> None:
             "Price (USD, log)",
             res,
             log_y=True,
-            tickformat=xc.USD_WIDE,
+            tickformat=theme.USD_WIDE,
         )
         _chart(result, shown, fig, "coin prices (USD, or BTC price × BTC/USD)", "coin_price")
     with right:
@@ -267,7 +269,7 @@ def _coins(ctx: frame.Frame, f: ExplorerFilters) -> None:
         "Revenue (USD/(MH/s·day), log)",
         res,
         log_y=True,
-        tickformat=xc.USD_WIDE,
+        tickformat=theme.USD_WIDE,
     )
     _chart(result, shown, fig, "coin network data and prices", "revenue_per_mhs")
     with st.expander("How this is computed"):
@@ -334,7 +336,7 @@ def _rental(ctx: frame.Frame, f: ExplorerFilters, opts: FilterOptions) -> None:
                 ["source", "gpu_model", "pricing_type"],
                 "Median offer ($/GPU-hour)",
                 medians.resolution,
-                tickformat=xc.USD_PER_GPU_HOUR,
+                tickformat=theme.USD_PER_GPU_HOUR,
                 dash_by="pricing_type",
             ),
             "gpu_rental_source_daily (median of available offers per source and pricing type)",
@@ -459,7 +461,7 @@ def _hardware(ctx: frame.Frame, f: ExplorerFilters) -> None:
         result.resolution,
         dash_by="condition",
         log_y=log,
-        tickformat=xc.USD_PER_CARD,
+        tickformat=theme.USD_PER_CARD,
     )
     _chart(result, shown, fig, "gpu_hardware_prices (median per model)", "hardware_prices")
     st.subheader("Resale value as a share of launch price")
@@ -512,7 +514,7 @@ def _energy(ctx: frame.Frame, f: ExplorerFilters) -> None:
             ["region", "sector", "source"],
             "Wholesale day-ahead price (USD/kWh)" if wholesale else "Retail price (USD/kWh)",
             result.resolution,
-            tickformat=xc.USD_PER_KWH,
+            tickformat=theme.USD_PER_KWH,
         )
         what = "wholesale (ENTSO-E, Ember)" if wholesale else "retail by sector (EIA)"
         _chart(result, result.frame, fig, f"energy_prices, {what}; USD/kWh", "energy_prices")
@@ -522,7 +524,11 @@ def _energy(ctx: frame.Frame, f: ExplorerFilters) -> None:
         _empty("grid carbon years", f, "widening the date range (whole years) or clearing Regions")
         return
     _chart(
-        carbon, carbon.frame, xc.carbon_figure(carbon.frame), "grid_carbon (OWID)", "grid_carbon"
+        carbon,
+        carbon.frame,
+        sustainability_charts.carbon_figure(carbon.frame),
+        "grid_carbon (OWID)",
+        "grid_carbon",
     )
     st.caption("A US state filter (e.g. US-TX) also shows its country's grid (US).")
 

@@ -1,6 +1,6 @@
 """Overview: the verdict, the KPIs, margin history, data freshness, alerts and the board memo.
 
-Every number comes from one :class:`~dashboard.engine.briefing.OverviewContext`, the same
+Every number comes from one :class:`~dashboard.engine.views.overview.OverviewContext`, the same
 object the board memo renders, so the memo always matches the page.
 """
 
@@ -9,14 +9,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.engine import charts
 from dashboard.engine.alerts import alert_line
-from dashboard.engine.briefing import OverviewContext, build_overview
-from dashboard.engine.explain import formulas
+from dashboard.engine.charts import overview as charts
+from dashboard.engine.economics.specs import apply_overrides
+from dashboard.engine.economics.verdict import RULE_TABLE
 from dashboard.engine.jsonfile import read_jsonl
-from dashboard.engine.memo import memo_html, memo_pdf, warm_charts
-from dashboard.engine.specs import apply_overrides
-from dashboard.engine.verdict import RULE_TABLE
+from dashboard.engine.views.formulas import formulas
+from dashboard.engine.views.freshness import freshness_frame
+from dashboard.engine.views.memo import memo_html, memo_pdf, warm_charts
+from dashboard.engine.views.overview import OverviewContext, build_overview
 from dashboard.ui import data, frame
 from dashboard.ui.exec_helpers import per_model_frame
 from dashboard.ui.safe_text import escape
@@ -75,7 +76,7 @@ def _freshness(statuses: list, error: str | None) -> None:
     if error:
         st.error(f"Source status unavailable: {error}")
         return
-    table = charts.freshness_frame(statuses)
+    table = freshness_frame(statuses)
     st.dataframe(
         table[["data kind", "source", "state", "last success (UTC)", "age", "rows"]],
         hide_index=True,

@@ -11,8 +11,8 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from dashboard.engine.briefing import OverviewContext, build_overview, fmt_usd
 from dashboard.engine.decision import Fleet
+from dashboard.engine.economics.specs import apply_overrides
 from dashboard.engine.saved_scenarios import delete_scenario, load_scenarios, save_scenario
 from dashboard.engine.scenario import (
     SITE_PARAMS,
@@ -21,7 +21,7 @@ from dashboard.engine.scenario import (
     from_params,
     to_params,
 )
-from dashboard.engine.specs import apply_overrides
+from dashboard.engine.views.overview import OverviewContext, build_overview, fmt_usd
 from dashboard.ui import data, frame
 from dashboard.ui.safe_text import escape
 from scrapers.config import load_settings

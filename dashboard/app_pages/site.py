@@ -9,11 +9,8 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from dashboard.engine import exec_charts
-from dashboard.engine.charts import as_of_text
-from dashboard.engine.explain import formulas
-from dashboard.engine.model import MarketSnapshot
-from dashboard.engine.site import (
+from dashboard.engine.charts import site as site_charts
+from dashboard.engine.economics.site import (
     SITE_DEFAULTS_BASIS,
     SiteAssumptions,
     SiteResult,
@@ -21,8 +18,11 @@ from dashboard.engine.site import (
     place_against_deals,
     validate_site,
 )
-from dashboard.engine.site_view import USE_LABELS, bars_frame, deals_frame, uses_frame
-from dashboard.engine.specs import load_deals
+from dashboard.engine.economics.specs import load_deals
+from dashboard.engine.terms import MarketSnapshot
+from dashboard.engine.views.formatting import as_of_text
+from dashboard.engine.views.formulas import formulas
+from dashboard.engine.views.site import USE_LABELS, bars_frame, deals_frame, uses_frame
 from dashboard.ui import data, frame
 from dashboard.ui.exec_helpers import explainer, fmt, one_line_errors, table_height, usd_short
 from dashboard.ui.widgets import chart_footer
@@ -266,7 +266,7 @@ def _uses(site: SiteResult) -> None:
 
 def _bars(site: SiteResult, market: MarketSnapshot) -> None:
     bars = bars_frame(site)
-    st.plotly_chart(exec_charts.site_uses_figure(bars), width="stretch")
+    st.plotly_chart(site_charts.site_uses_figure(bars), width="stretch")
     chart_footer(
         "RigShift store: BTC price and difficulty (hashprice), GPU rental index; your site inputs",
         market.as_of.get("coins"),
@@ -311,7 +311,7 @@ def _deals(site: SiteResult) -> None:
         st.error(f"Deal table could not be loaded: {' '.join(str(exc).split())}")
         return
     deals = deals_frame(place_against_deals(site, raw))
-    st.plotly_chart(exec_charts.deals_figure(deals), width="stretch")
+    st.plotly_chart(site_charts.deals_figure(deals), width="stretch")
     st.dataframe(
         deals,
         hide_index=True,

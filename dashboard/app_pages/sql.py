@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.engine.sql_docs import EXAMPLES, table_docs
-from dashboard.engine.sql_sandbox import (
+from dashboard.engine.queries.sql_docs import EXAMPLES, table_docs
+from dashboard.engine.queries.sql_sandbox import (
     DEFAULT_ROW_CAP,
     DEFAULT_TIME_LIMIT_S,
     MAX_ROW_CAP,

@@ -6,11 +6,11 @@ from datetime import datetime
 
 import streamlit as st
 
-from dashboard.engine.economics import evaluate
-from dashboard.engine.explorer import CarbonIntensity
-from dashboard.engine.explorer_charts import footprint_by_region_figure
-from dashboard.engine.specs import apply_overrides
-from dashboard.engine.sustainability import Footprint, by_region, compare, footprint_table
+from dashboard.engine.charts.sustainability import footprint_by_region_figure
+from dashboard.engine.economics.per_gpu import evaluate
+from dashboard.engine.economics.specs import apply_overrides
+from dashboard.engine.economics.sustainability import Footprint, by_region, compare, footprint_table
+from dashboard.engine.queries.market_page import CarbonIntensity
 from dashboard.ui import data, frame
 from dashboard.ui import explorer_data as xd
 from dashboard.ui.safe_text import escape

@@ -5,16 +5,16 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.engine import exec_charts
-from dashboard.engine.briefing import assumption_rows, data_time_rows
+from dashboard.engine.charts import timing as timing_charts
 from dashboard.engine.decision import Decision, ModelDecision
-from dashboard.engine.explain import formulas
-from dashboard.engine.formatting import months, pct
-from dashboard.engine.model import GpuAssumptions, MarketSnapshot, PivotResult
-from dashboard.engine.montecarlo import MonteCarloResult
-from dashboard.engine.sensitivity import tornado
-from dashboard.engine.specs import apply_overrides
-from dashboard.engine.timing import (
+from dashboard.engine.economics.montecarlo import MonteCarloResult
+from dashboard.engine.economics.sensitivity import tornado
+from dashboard.engine.economics.specs import apply_overrides
+from dashboard.engine.terms import GpuAssumptions, MarketSnapshot, PivotResult
+from dashboard.engine.views.formatting import months, pct
+from dashboard.engine.views.formulas import formulas
+from dashboard.engine.views.overview import assumption_rows, data_time_rows
+from dashboard.engine.views.timing import (
     STABILITY_DAYS,
     breakeven_frame,
     fan_frame,
@@ -74,7 +74,7 @@ def _headline(d: Decision) -> None:
 def _fan(mc: MonteCarloResult, market: MarketSnapshot) -> None:
     st.subheader("Cumulative spread after pivoting ($ per GPU, net of conversion cost)")
     fan = fan_frame(mc)
-    st.plotly_chart(exec_charts.fan_figure(fan), width="stretch")
+    st.plotly_chart(timing_charts.fan_figure(fan), width="stretch")
     chart_footer(
         f"{STORE_SOURCE}; {mc.n_paths:,} paths, seed {mc.seed}; volatility from "
         f"{mc.volatility_source}",
@@ -89,7 +89,7 @@ def _payback_curve(mc: MonteCarloResult, a: GpuAssumptions, market: MarketSnapsh
     st.subheader("Chance of payback by month N")
     curve = payback_curve_frame(mc)
     st.plotly_chart(
-        exec_charts.payback_curve_figure(curve, a.horizon_months, a.payback_target_months),
+        timing_charts.payback_curve_figure(curve, a.horizon_months, a.payback_target_months),
         width="stretch",
     )
     chart_footer(
@@ -108,7 +108,7 @@ def _waiting(d: Decision, market: MarketSnapshot) -> None:
     if wait.empty:
         st.info("The horizon is too short to compare start months: lengthen it in the sidebar.")
         return
-    st.plotly_chart(exec_charts.wait_figure(wait), width="stretch")
+    st.plotly_chart(timing_charts.wait_figure(wait), width="stretch")
     best = wait.loc[wait["best"]].iloc[0]
     st.caption(
         f"Best: pivot {best['pivot']} (expected NPV {usd(best['expected NPV ($/GPU)'], 0)}/GPU). "
@@ -129,7 +129,7 @@ def _tornado(ctx: frame.Frame, first: ModelDecision, market: MarketSnapshot) -> 
     a = first.assumptions
     st.subheader(f"What moves the NPV most ({a.gpu_model})")
     table = tornado(apply_overrides(ctx.specs[a.gpu_model], a), market, a)
-    st.plotly_chart(exec_charts.tornado_figure(table), width="stretch")
+    st.plotly_chart(timing_charts.tornado_figure(table), width="stretch")
     top = table.iloc[0]
     st.caption(
         f"One input at a time, everything else at the base case. Widest: **{top['input']}**, "

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from dashboard.engine.model import GpuAssumptions, MarketSnapshot, PivotResult
+from dashboard.engine.terms import GpuAssumptions, MarketSnapshot, PivotResult
 
 if TYPE_CHECKING:
     from dashboard.engine.decision import Decision, Fleet
@@ -201,14 +201,14 @@ class _Data:
     @property
     def market(self) -> MarketSnapshot:
         if self._market is None:
-            from dashboard.engine.market import load_market
+            from dashboard.engine.queries.snapshot import load_market
 
             self._market = load_market(self.con)
         return self._market
 
     def result(self, a: GpuAssumptions) -> PivotResult:
-        from dashboard.engine.economics import evaluate
-        from dashboard.engine.specs import apply_overrides, load_gpu_specs
+        from dashboard.engine.economics.per_gpu import evaluate
+        from dashboard.engine.economics.specs import apply_overrides, load_gpu_specs
 
         if self._specs is None:
             self._specs = load_gpu_specs()
@@ -257,7 +257,7 @@ def _payback_rule(rule: Rule, data: _Data, now: datetime) -> Fired | None:
 
 
 def _hashprice_rule(rule: Rule, data: _Data, now: datetime) -> Fired | None:
-    from dashboard.engine.site import btc_subsidy_btc, hashprice_usd_per_ph_day
+    from dashboard.engine.economics.site import btc_subsidy_btc, hashprice_usd_per_ph_day
 
     market = data.market
     if not market.btc_price_usd or not market.btc_difficulty:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from dashboard.engine import model as m
+from dashboard.engine import terms as m
 from scrapers.errors import ConfigError
 
 

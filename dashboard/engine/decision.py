@@ -20,8 +20,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dashboard.engine import model as m
-from dashboard.engine.economics import (
+from dashboard.engine import terms as m
+from dashboard.engine.economics.montecarlo import (
+    MonteCarloResult,
+    monthly_log_returns,
+    path_flows,
+    simulate_paths,
+    summarise,
+)
+from dashboard.engine.economics.per_gpu import (
     evaluate,
     forward_flows_usd,
     payback_on_path,
@@ -29,16 +36,9 @@ from dashboard.engine.economics import (
     upfront_usd_per_gpu,
     validate,
 )
-from dashboard.engine.model import GpuAssumptions, GpuSpec, MarketSnapshot, PivotResult
-from dashboard.engine.montecarlo import (
-    MonteCarloResult,
-    monthly_log_returns,
-    path_flows,
-    simulate_paths,
-    summarise,
-)
-from dashboard.engine.specs import apply_overrides
-from dashboard.engine.verdict import Verdict, judge
+from dashboard.engine.economics.specs import apply_overrides
+from dashboard.engine.economics.verdict import Verdict, judge
+from dashboard.engine.terms import GpuAssumptions, GpuSpec, MarketSnapshot, PivotResult
 from scrapers.errors import ConfigError
 
 N_PATHS = 10_000
@@ -427,8 +427,8 @@ def decide_from_store(
     seed: int = SEED,
 ) -> Decision:
     """:func:`decide` with the market and each model's margin history read from the store."""
-    from dashboard.engine.market import load_market, margin_history
-    from dashboard.engine.specs import load_gpu_specs
+    from dashboard.engine.economics.specs import load_gpu_specs
+    from dashboard.engine.queries.snapshot import load_market, margin_history
 
     specs = specs if specs is not None else load_gpu_specs()
     market = market if market is not None else load_market(con)

@@ -12,8 +12,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from dashboard.engine import model as m
-from dashboard.engine.model import GpuAssumptions
+from dashboard.engine import terms as m
+from dashboard.engine.terms import GpuAssumptions
 
 if TYPE_CHECKING:
     from dashboard.engine.decision import Fleet

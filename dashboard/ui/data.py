@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from dashboard.engine.model import GpuAssumptions, GpuSpec, MarketSnapshot
+from dashboard.engine.terms import GpuAssumptions, GpuSpec, MarketSnapshot
 from dashboard.ui.safe_text import escape
 from scrapers.config import load_settings
 from scrapers.errors import RigShiftError, StoreBusy, StoreError
@@ -172,7 +172,7 @@ def _one_line(exc: Exception) -> str:
 @st.cache_data(show_spinner=False)
 def gpu_specs() -> dict[str, GpuSpec]:
     """The reference GPU spec table."""
-    from dashboard.engine.specs import load_gpu_specs
+    from dashboard.engine.economics.specs import load_gpu_specs
 
     return load_gpu_specs()
 
@@ -180,7 +180,7 @@ def gpu_specs() -> dict[str, GpuSpec]:
 @st.cache_data(show_spinner=False, max_entries=8)
 def market(path: str, version: Version) -> MarketSnapshot:
     """The latest market snapshot the economics need."""
-    from dashboard.engine.market import load_market
+    from dashboard.engine.queries.snapshot import load_market
 
     with read_connection(path) as con:
         return load_market(con)
@@ -189,7 +189,7 @@ def market(path: str, version: Version) -> MarketSnapshot:
 @st.cache_data(show_spinner=False, max_entries=32)
 def margin_history(path: str, version: Version, spec: GpuSpec, a: GpuAssumptions) -> pd.DataFrame:
     """Daily mining and rental net per GPU for ``spec`` under ``a``."""
-    from dashboard.engine.market import margin_history as history
+    from dashboard.engine.queries.snapshot import margin_history as history
 
     with read_connection(path) as con:
         return history(con, spec, a)
@@ -242,7 +242,7 @@ def last_refresh_failures(path: str, version: Version) -> list[str]:
 @st.cache_data(show_spinner=False, max_entries=16)
 def power_price(path: str, version: Version, region: str) -> Any:
     """The latest stored power price for ``region`` (engine's power_price_for_region)."""
-    from dashboard.engine.market import power_price_for_region
+    from dashboard.engine.queries.snapshot import power_price_for_region
 
     with read_connection(path) as con:
         return power_price_for_region(con, region)
@@ -258,7 +258,7 @@ def power_price_regions(path: str, version: Version) -> list[str]:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _power_price_regions(path: str, version: Version) -> list[str]:
-    from dashboard.engine.market import industrial_price_regions
+    from dashboard.engine.queries.snapshot import industrial_price_regions
 
     # An optional sidebar choice: never worth a long wait behind a writer.
     with read_connection(path, wait_s=SIDEBAR_WAIT_S) as con:

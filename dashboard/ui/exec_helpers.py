@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard.engine.formatting import months, usd
+from dashboard.engine.views.formatting import months, usd
 from scrapers.errors import RigShiftError
 
 ROW_PX, HEADER_PX = 35, 38

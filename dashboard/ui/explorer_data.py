@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.engine import explorer
-from dashboard.engine.explorer import (
+from dashboard.engine.queries import market_page as explorer
+from dashboard.engine.queries.market_page import (
     CarbonIntensity,
     ExplorerFilters,
     ExplorerResult,
     FilterOptions,
 )
-from dashboard.engine.sql_sandbox import RESULT_CACHE_ENTRIES, QueryResult, run_query
+from dashboard.engine.queries.sql_sandbox import RESULT_CACHE_ENTRIES, QueryResult, run_query
 from dashboard.ui.data import Version
 from scrapers.store import read_connection
 

@@ -17,11 +17,11 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from dashboard.engine import model as m
+from dashboard.engine import terms as m
 from dashboard.engine.bounds import BY_FIELD, Bound
 from dashboard.engine.decision import Fleet, FleetLine
-from dashboard.engine.model import GpuAssumptions, GpuSpec
 from dashboard.engine.scenario import fleet_from_params, fleet_param, from_params, to_params
+from dashboard.engine.terms import GpuAssumptions, GpuSpec
 from dashboard.ui import data
 from dashboard.ui.safe_text import escape
 from scrapers.errors import RigShiftError
@@ -47,7 +47,7 @@ WIDGETS: dict[str, tuple[str, float]] = {
     "btc_drift_pct": ("btc_price_drift", 100),
     "fixed_opex": ("fixed_opex_usd_per_gpu_month", 1),
 }
-# The Fleet page's table (list of row dicts, dashboard.engine.fleet.ROW_KEYS): the sidebar
+# The Fleet page's table (list of row dicts, dashboard.engine.economics.fleet.ROW_KEYS): the sidebar
 # fleet. With two or more models it is the fleet; with one, the sidebar model and count are.
 FLEET_STATE = "fleet_rows"
 # Set by the Fleet page when its one-row table changes the model or count: applied to the
@@ -131,7 +131,7 @@ def _init_state(models: list[str]) -> list[str]:
 
 def fleet_rows(fleet: Fleet) -> list[dict[str, object]]:
     """The Fleet page's row dicts for ``fleet`` (no per-row figures besides capex and rate)."""
-    from dashboard.engine.fleet import default_rows
+    from dashboard.engine.economics.fleet import default_rows
 
     rows = []
     for line in fleet.lines:
@@ -155,7 +155,7 @@ def table_fleet(specs: dict[str, GpuSpec]) -> Fleet | None:
     Rows the decision cannot take (unknown model, no count) stay on the Fleet page, which
     explains them; they are left out here.
     """
-    from dashboard.engine.fleet import resolve_model
+    from dashboard.engine.economics.fleet import resolve_model
 
     rows = st.session_state.get(FLEET_STATE)
     if not isinstance(rows, list):
@@ -411,7 +411,7 @@ def _share_hint(params: dict[str, str]) -> None:
 
 
 def _validate(a: GpuAssumptions) -> str | None:
-    from dashboard.engine.economics import validate
+    from dashboard.engine.economics.per_gpu import validate
 
     try:
         validate(a)

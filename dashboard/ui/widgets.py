@@ -8,8 +8,8 @@ import pandas as pd
 import streamlit as st
 from pyarrow import ArrowException
 
-from dashboard.engine.charts import as_of_text
-from dashboard.engine.downloads import FORMATS, file_name, table_bytes
+from dashboard.engine.views.downloads import FORMATS, file_name, table_bytes
+from dashboard.engine.views.formatting import as_of_text
 
 
 def usd(value: float | None, digits: int = 2, suffix: str = "") -> str:

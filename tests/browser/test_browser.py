@@ -13,7 +13,7 @@ import pytest
 from app_store import build_app_store
 
 from benchmarks import browser_actions as ba
-from dashboard.engine import verdict as v
+from dashboard.engine.economics import verdict as v
 
 pytestmark = pytest.mark.browser
 

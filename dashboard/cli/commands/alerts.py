@@ -48,7 +48,7 @@ def load_rules(path: Path):  # noqa: ANN201 - dashboard.engine.alerts.RuleSet
 
 def _evaluate(settings: Settings, rules, now: datetime):  # noqa: ANN001, ANN202
     from dashboard.engine.alerts import evaluate
-    from dashboard.engine.market import is_demo
+    from dashboard.engine.queries.snapshot import is_demo
 
     with read_connection(settings.db_path) as con:
         return evaluate(con, rules, now), ("demo" if is_demo(con) else "live")

@@ -85,7 +85,7 @@ def parse_hashrates(items: list[str] | None) -> dict[str, float] | None:
 
 
 def _assumptions(args: argparse.Namespace, power_price: float | None):  # noqa: ANN202
-    from dashboard.engine.model import GpuAssumptions
+    from dashboard.engine.terms import GpuAssumptions
 
     overrides = {
         "count": args.count,
@@ -138,9 +138,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from dataclasses import replace
 
     from dashboard.engine.decision import decide_from_store
-    from dashboard.engine.economics import validate
-    from dashboard.engine.market import load_market, require_power_price
-    from dashboard.engine.specs import custom_spec, load_gpu_specs
+    from dashboard.engine.economics.per_gpu import validate
+    from dashboard.engine.economics.specs import custom_spec, load_gpu_specs
+    from dashboard.engine.queries.snapshot import load_market, require_power_price
 
     fleet = _fleet(args)
     a = _assumptions(args, args.power_price)
@@ -179,7 +179,7 @@ def _fmt(value: float | None, spec: str = ",.2f", none: str = "never") -> str:
 
 
 def _print_text(decision, doc: dict) -> None:  # noqa: ANN001
-    from dashboard.engine.formatting import months, pct, usd
+    from dashboard.engine.views.formatting import months, pct, usd
 
     a, v, f = decision.assumptions, decision.verdict, decision.fleet_outcome
     print(f"{decision.fleet.label.replace(' × ', ' x ')}: {v.label} - {v.reason}")

@@ -63,8 +63,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Print the three uses of the site."""
-    from dashboard.engine.market import load_market, require_power_price
-    from dashboard.engine.site import SiteAssumptions, evaluate_site, validate_site
+    from dashboard.engine.economics.site import SiteAssumptions, evaluate_site, validate_site
+    from dashboard.engine.queries.snapshot import load_market, require_power_price
 
     values = {field: getattr(args, flag) for flag, field in _FLOAT_FLAGS.items()}
     sa = SiteAssumptions(mw_it=args.mw, **{k: v for k, v in values.items() if v is not None})

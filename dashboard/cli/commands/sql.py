@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from dashboard.cli.commands.output import print_json
-from dashboard.engine.sql_sandbox import (
+from dashboard.engine.queries.sql_sandbox import (
     DEFAULT_ROW_CAP,
     DEFAULT_TIME_LIMIT_S,
     MAX_QUERY_CHARS,
@@ -113,7 +113,7 @@ def _json_safe(record: dict) -> dict:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Run the query and print it in the chosen format; exit 2 with one line when refused."""
-    from dashboard.engine.sql_sandbox import run_query
+    from dashboard.engine.queries.sql_sandbox import run_query
 
     try:
         max_rows = parse_max_rows(args.max_rows)

@@ -14,9 +14,9 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from dashboard.engine.bounds import BY_FIELD
-from dashboard.engine.economics import evaluate, resolve_rental_rate
-from dashboard.engine.model import GpuAssumptions, GpuSpec, MarketSnapshot
-from dashboard.engine.specs import apply_overrides
+from dashboard.engine.economics.per_gpu import evaluate, resolve_rental_rate
+from dashboard.engine.economics.specs import apply_overrides
+from dashboard.engine.terms import GpuAssumptions, GpuSpec, MarketSnapshot
 
 RELATIVE_STEP = 0.20
 

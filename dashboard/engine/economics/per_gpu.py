@@ -12,7 +12,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from dashboard.engine.model import (
+from dashboard.engine.economics.specs import algo_key, apply_overrides
+from dashboard.engine.terms import (
     DEFAULT_TERMINAL_SHARE,
     Breakeven,
     CoinMarket,
@@ -24,7 +25,6 @@ from dashboard.engine.model import (
     PivotResult,
     RentalResult,
 )
-from dashboard.engine.specs import algo_key, apply_overrides
 from scrapers.errors import ConfigError
 from scrapers.units import DAYS_PER_MONTH, HOURS_PER_DAY, SECONDS_PER_DAY, power_cost_usd_per_day
 

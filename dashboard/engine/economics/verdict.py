@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from dashboard.engine.formatting import months, pct, usd
+from dashboard.engine.views.formatting import months, pct, usd
 
 PIVOT_NOW = "Pivot now"
 BORDERLINE = "Borderline"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dashboard.engine.model import PivotResult
-from dashboard.engine.site import SiteResult
+from dashboard.engine.economics.site import SiteResult
+from dashboard.engine.terms import PivotResult
 from scrapers.units import DAYS_PER_MONTH
 
 

@@ -11,15 +11,15 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from dashboard.engine.economics import (
+from dashboard.engine.economics.per_gpu import (
     coin_revenue_usd_day,
     hashrate_for_algo,
     keep_net,
     rental_power_w,
     rental_revenue_usd_day,
 )
-from dashboard.engine.model import CoinMarket, GpuAssumptions, GpuSpec, MarketSnapshot
-from dashboard.engine.specs import algo_key, apply_overrides
+from dashboard.engine.economics.specs import algo_key, apply_overrides
+from dashboard.engine.terms import CoinMarket, GpuAssumptions, GpuSpec, MarketSnapshot
 from scrapers.errors import ConfigError
 from scrapers.units import BTC_TARGET_BLOCK_TIME_S, btc_nethash_hs, power_cost_usd_per_day
 
@@ -131,7 +131,9 @@ def load_market(con: duckdb.DuckDBPyConnection) -> MarketSnapshot:
         )
     fees = None
     if btc_reward is not None:
-        from dashboard.engine.site import btc_subsidy_btc  # site imports market: avoid a cycle
+        from dashboard.engine.economics.site import (
+            btc_subsidy_btc,  # site imports market: avoid a cycle
+        )
 
         fees = max(
             btc_reward - btc_subsidy_btc(_as_date(_max_time(con, "coin_network", "observed_at"))),

@@ -1,7 +1,7 @@
-"""Plotly figures for the Market and Sustainability pages. Pure: frames in, figures out.
+"""The Market page's charts: series over time, the rental index band and current offers.
 
-Every axis title names its unit. Series come pre-aggregated (engine.explorer), so plain SVG
-scatter traces stay well under the point counts where browsers slow down.
+Every axis title names its unit. Series come pre-aggregated (``queries.market_page``), so
+plain SVG scatter traces stay well under the point counts where browsers slow down.
 """
 
 from __future__ import annotations
@@ -10,28 +10,13 @@ from collections.abc import Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.colors import hex_to_rgb, qualitative
 
-from dashboard.engine.charts import MINING_COLOR, RENTAL_COLOR
+from dashboard.engine.charts import theme
+from dashboard.engine.charts.theme import USD_OFFER, USD_PER_GPU_HOUR
 
-_LAYOUT = {
-    "hovermode": "x unified",
-    "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
-    "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
-    "height": 380,
-}
-# 24 distinct colours: the theme's short palette repeats once a chart has many series.
-COLORWAY = qualitative.Dark24
-# Past this many series a top legend pushes the plot down: put it on the right, scrollable.
-SIDE_LEGEND_AFTER = 6
+HEIGHT = 380
 OFFER_TICKS = [0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50]
 RESOLUTION_LABEL = {"day": "day", "week": "week (mean)", "month": "month (mean)"}
-# Currency axes: d3 formats, never SI prefixes ("100µ"). Wide-range (log) axes keep up to six
-# significant digits so $0.0001 and $100,000 both read as dollars.
-USD_PER_GPU_HOUR = "$,.2f"
-USD_WIDE = "$,.6~g"
-USD_PER_CARD = "$,.0f"
-USD_PER_KWH = "$,.3f"
 _TICKS = {"day": "%b %d, %Y", "week": "%b %d, %Y", "month": "%b %Y"}
 
 
@@ -51,32 +36,6 @@ def time_axis(fig: go.Figure, periods: pd.Series, resolution: str) -> go.Figure:
 def time_axis_title(resolution: str) -> str:
     """``Date (UTC, per week (mean))`` style x-axis title."""
     return f"Date (UTC, per {RESOLUTION_LABEL.get(resolution, resolution)})"
-
-
-def _color(i: int, alpha: float | None = None) -> str:
-    color = COLORWAY[i % len(COLORWAY)]
-    if alpha is None:
-        return color
-    r, g, b = hex_to_rgb(color)
-    return f"rgba({r}, {g}, {b}, {alpha})"
-
-
-def _finish(fig: go.Figure, series: int) -> go.Figure:
-    """Apply the shared colours and put a long legend on the right."""
-    fig.update_layout(colorway=COLORWAY)
-    if series > SIDE_LEGEND_AFTER:
-        fig.update_layout(
-            legend={
-                "orientation": "v",
-                "x": 1.02,
-                "xanchor": "left",
-                "y": 1,
-                "yanchor": "top",
-                "font": {"size": 11},
-            },
-            margin={"l": 10, "r": 10, "t": 20, "b": 10},
-        )
-    return fig
 
 
 def _label(row: pd.Series, columns: Sequence[str]) -> str:
@@ -111,11 +70,14 @@ def line_figure(
                 y=group[y],
                 name=_label(first, series),
                 mode="lines+markers" if len(group) < 40 else "lines",
-                line={"dash": dash, "color": _color(i)},
+                line={"dash": dash, "color": theme.color(i)},
             )
         )
-    fig.update_layout(
-        **_LAYOUT,
+    theme.apply(
+        fig,
+        HEIGHT,
+        series=len(groups),
+        hovermode="x unified",
         xaxis_title=time_axis_title(resolution) if x == "period" else x.replace("_", " "),
         yaxis_title=y_title,
         yaxis_type="log" if log_y else "linear",
@@ -124,7 +86,7 @@ def line_figure(
         fig.update_yaxes(tickformat=tickformat)
     if x == "period":
         time_axis(fig, data[x], resolution)
-    return _finish(fig, len(groups))
+    return fig
 
 
 def band_figure(frame: pd.DataFrame, resolution: str = "day") -> go.Figure:
@@ -138,7 +100,7 @@ def band_figure(frame: pd.DataFrame, resolution: str = "day") -> go.Figure:
                 x=pd.concat([group["period"], group["period"][::-1]]),
                 y=pd.concat([group["p75_usd_per_gpu_hour"], group["p25_usd_per_gpu_hour"][::-1]]),
                 fill="toself",
-                fillcolor=_color(i, 0.18),
+                fillcolor=theme.color(i, 0.18),
                 line={"width": 0},
                 name=f"{name} p25–p75",
                 legendgroup=name,
@@ -153,7 +115,7 @@ def band_figure(frame: pd.DataFrame, resolution: str = "day") -> go.Figure:
                 name=name,
                 legendgroup=name,
                 mode="lines+markers" if len(group) < 40 else "lines",
-                line={"color": _color(i)},
+                line={"color": theme.color(i)},
                 customdata=group[["p25_usd_per_gpu_hour", "p75_usd_per_gpu_hour", "offer_count"]],
                 hovertemplate="%{y:$.3f}/GPU-h (p25 %{customdata[0]:$.3f}, "
                 "p75 %{customdata[1]:$.3f}, %{customdata[2]:.0f} offers)",
@@ -167,18 +129,20 @@ def band_figure(frame: pd.DataFrame, resolution: str = "day") -> go.Figure:
                     name=f"{name} stable (verdict)",
                     legendgroup=name,
                     mode="lines",
-                    line={"color": _color(i), "dash": "dot"},
+                    line={"color": theme.color(i), "dash": "dot"},
                     hovertemplate="stable %{y:$.3f}/GPU-h",
                 )
             )
-    fig.update_layout(
-        **_LAYOUT,
+    theme.apply(
+        fig,
+        HEIGHT,
+        series=len(groups),
+        hovermode="x unified",
         xaxis_title=time_axis_title(resolution),
         yaxis_title="Rental index ($/GPU-hour)",
         yaxis_tickformat=USD_PER_GPU_HOUR,
     )
-    time_axis(fig, frame["period"], resolution)
-    return _finish(fig, len(groups))
+    return time_axis(fig, frame["period"], resolution)
 
 
 def offers_figure(frame: pd.DataFrame) -> go.Figure:
@@ -199,61 +163,14 @@ def offers_figure(frame: pd.DataFrame) -> go.Figure:
                 "%{customdata[1]} GPU(s)<extra>%{fullData.name}</extra>",
             )
         )
-    fig.update_layout(
-        **{**_LAYOUT, "hovermode": "closest", "height": 440},
+    theme.apply(
+        fig,
+        440,
+        hovermode="closest",
         boxmode="group",
         xaxis_title="GPU model",
         yaxis_title="Offer rate ($/GPU-hour, log)",
         yaxis_type="log",
-        colorway=COLORWAY,
     )
-    fig.update_yaxes(tickvals=OFFER_TICKS, tickformat="$,.2~f", minor={"showgrid": False})
-    return fig
-
-
-def carbon_figure(frame: pd.DataFrame) -> go.Figure:
-    """Grid carbon intensity per region by year."""
-    fig = go.Figure()
-    groups = list(frame.groupby(["region", "region_name"], sort=True, dropna=False))
-    for i, ((region, name), group) in enumerate(groups):
-        label = f"{region} · {name}" if isinstance(name, str) and name != region else str(region)
-        fig.add_trace(
-            go.Scatter(
-                x=group["year"],
-                y=group["carbon_g_per_kwh"],
-                name=label,
-                mode="lines+markers",
-                line={"color": _color(i)},
-            )
-        )
-    fig.update_layout(
-        **_LAYOUT,
-        xaxis_title="Year",
-        yaxis_title="Grid carbon intensity (gCO2e/kWh)",
-    )
-    fig.update_xaxes(dtick=1)
-    return _finish(fig, len(groups))
-
-
-def footprint_by_region_figure(frame: pd.DataFrame) -> go.Figure:
-    """kg CO2 per $ of revenue, mining vs rental, for every region's latest grid intensity."""
-    fig = go.Figure()
-    labels = [
-        r if not isinstance(n, str) or n == r else f"{r} · {n}"
-        for r, n in zip(frame["region"], frame["region_name"], strict=True)
-    ]
-    for column, name, color in (
-        ("mining_kg_co2_per_usd", "Mining", MINING_COLOR),
-        ("rental_kg_co2_per_usd", "AI rental", RENTAL_COLOR),
-    ):
-        fig.add_trace(
-            go.Bar(y=labels, x=frame[column], name=name, orientation="h", marker_color=color)
-        )
-    fig.update_layout(
-        **{**_LAYOUT, "hovermode": "y unified", "height": 120 + 24 * max(len(frame), 1)},
-        barmode="group",
-        xaxis_title="kg CO2e per $ of revenue",
-        yaxis_title="Grid region (latest year)",
-        yaxis_autorange="reversed",
-    )
+    fig.update_yaxes(tickvals=OFFER_TICKS, tickformat=USD_OFFER, minor={"showgrid": False})
     return fig

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dashboard.engine.economics import (
+from dashboard.engine.economics.per_gpu import (
     discount_factor,
     mining_factor,
     monthly_spread_usd,
@@ -23,7 +23,7 @@ from dashboard.engine.economics import (
     terminal_value_usd,
     upfront_usd_per_gpu,
 )
-from dashboard.engine.model import GpuAssumptions, PivotResult
+from dashboard.engine.terms import GpuAssumptions, PivotResult
 
 PERCENTILES = (5, 25, 50, 75, 95)
 START_MONTHS = (0, 3, 6, 12)

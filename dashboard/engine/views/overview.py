@@ -14,13 +14,12 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard.engine.charts import as_of_text
 from dashboard.engine.decision import Decision, gpu_class
-from dashboard.engine.formatting import NEVER_WITHIN, months, usd
-from dashboard.engine.market import crossovers
-from dashboard.engine.model import GpuAssumptions, MarketSnapshot, PivotResult
-from dashboard.engine.sensitivity import tornado
-from dashboard.engine.verdict import Verdict
+from dashboard.engine.economics.sensitivity import tornado
+from dashboard.engine.economics.verdict import Verdict
+from dashboard.engine.queries.snapshot import crossovers
+from dashboard.engine.terms import GpuAssumptions, MarketSnapshot, PivotResult
+from dashboard.engine.views.formatting import NEVER_WITHIN, as_of_text, months, usd
 
 NO_PAYBACK = NEVER_WITHIN
 
@@ -319,7 +318,7 @@ def build_overview(
 
 def _site(market: MarketSnapshot, a: GpuAssumptions) -> tuple[Any, str | None]:
     """The default 10 MW site at the fleet's power price and forward model, for the memo."""
-    from dashboard.engine.site import SiteAssumptions, evaluate_site
+    from dashboard.engine.economics.site import SiteAssumptions, evaluate_site
     from scrapers.errors import RigShiftError
 
     sa = SiteAssumptions(

@@ -15,9 +15,9 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from dashboard.engine.economics import evaluate, mining_result
-from dashboard.engine.model import GpuAssumptions, GpuSpec, MarketSnapshot
-from dashboard.engine.specs import algo_key
+from dashboard.engine.economics.per_gpu import evaluate, mining_result
+from dashboard.engine.economics.specs import algo_key
+from dashboard.engine.terms import GpuAssumptions, GpuSpec, MarketSnapshot
 from scrapers.errors import RigShiftError
 from scrapers.gpu_models import canonical_gpu
 from scrapers.units import DAYS_PER_MONTH, to_hs

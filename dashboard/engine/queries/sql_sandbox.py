@@ -3,7 +3,7 @@
 Layers, each enough on its own for some attacks and together for all we know of:
 1. DuckDB's own parser classifies the text: exactly one statement, and only a query
    (SELECT / WITH / VALUES / FROM / DESCRIBE / SHOW / SUMMARIZE / PIVOT / EXPLAIN);
-2. the query runs in a child process (:mod:`dashboard.engine.sql_worker`) on an in-memory
+2. the query runs in a child process (:mod:`dashboard.engine.queries.sql_worker`) on an in-memory
    DuckDB that attaches the store read-only, then turns off external access and the local
    file system and locks its configuration, so ``read_csv('/etc/passwd')``, ``read_blob`` of
    the store's own file, ``COPY``, ``ATTACH``, ``INSTALL``/``LOAD`` and ``SET`` all fail;
@@ -27,7 +27,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from dashboard.engine import sql_worker
+from dashboard.engine.queries import sql_worker
 from scrapers.errors import QueryRefused, StoreError
 
 DEFAULT_ROW_CAP = 10_000

@@ -7,6 +7,9 @@ show it; the memo's PDF core font spells it ASCII later. Months read "1 month" /
 from __future__ import annotations
 
 import math
+from datetime import datetime
+
+import pandas as pd
 
 MINUS = "\u2212"
 NEVER_WITHIN = "never within the horizon"
@@ -50,3 +53,21 @@ def months(value: float | None, digits: int = 1, none: str = NEVER_WITHIN) -> st
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return f"{text} month" if text == "1" else f"{text} months"
+
+
+def format_age(hours: float | None) -> str:
+    """A compact human age such as ``45 min``, ``6.0 h`` or ``3.2 d``; ``never`` for None."""
+    if hours is None:
+        return "never"
+    if hours < 1:
+        return f"{hours * 60:.0f} min"
+    if hours < 48:
+        return f"{hours:.1f} h"
+    return f"{hours / 24:.1f} d"
+
+
+def as_of_text(value: datetime | None) -> str:
+    """``2024-05-01 12:00 UTC`` or ``unknown``."""
+    if value is None or pd.isna(value):
+        return "unknown"
+    return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M UTC")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from dashboard.engine.site import SiteResult, SiteUse
+from dashboard.engine.economics.site import SiteResult, SiteUse
 
 USE_LABELS = {
     "btc_mining": "BTC self-mining",

@@ -1,7 +1,7 @@
 """The one-page board memo, as HTML and as PDF, from the Overview's own context.
 
 Pure builders: :func:`memo_html` and :func:`memo_pdf` take an
-:class:`~dashboard.engine.briefing.OverviewContext` and, optionally, pre-rendered chart
+:class:`~dashboard.engine.views.overview.OverviewContext` and, optionally, pre-rendered chart
 images. Charts are rendered with plotly + kaleido (which drives the system Chromium); when that
 fails the memo still renders, with a note where the chart would be.
 """
@@ -19,9 +19,9 @@ from datetime import datetime
 
 from fpdf import FPDF
 
-from dashboard.engine import charts
-from dashboard.engine.briefing import OverviewContext
-from dashboard.engine.formatting import months, usd
+from dashboard.engine.charts import overview as charts
+from dashboard.engine.views.formatting import months, usd
+from dashboard.engine.views.overview import OverviewContext
 
 MARGIN_CHART = "margin_history"
 FAN_CHART = "timing_fan"
@@ -117,8 +117,8 @@ def render_charts(ctx: OverviewContext) -> dict[str, bytes | None]:
 
     Each image is cached by its figure, so one decision renders its charts once.
     """
-    from dashboard.engine import exec_charts
-    from dashboard.engine.timing import fan_frame, per_gpu_mc
+    from dashboard.engine.charts import timing as timing_charts
+    from dashboard.engine.views.timing import fan_frame, per_gpu_mc
 
     out: dict[str, bytes | None] = {}
     if not ctx.history.empty:
@@ -126,9 +126,9 @@ def render_charts(ctx: OverviewContext) -> dict[str, bytes | None]:
         out[MARGIN_CHART] = chart_png(_memo_figure(fig, ",.2f"))[0]
     d = ctx.decision
     fan = fan_frame(per_gpu_mc(d.mc, d.fleet.total_count))
-    out[FAN_CHART] = chart_png(_memo_figure(exec_charts.fan_figure(fan)))[0]
+    out[FAN_CHART] = chart_png(_memo_figure(timing_charts.fan_figure(fan)))[0]
     if ctx.tornado is not None and not ctx.tornado.empty:
-        fig = exec_charts.tornado_figure(ctx.tornado)
+        fig = timing_charts.tornado_figure(ctx.tornado)
         fig = _memo_figure(fig, None)
         fig.update_xaxes(tickformat=",.0f")
         fig.update_yaxes(title_text=None)

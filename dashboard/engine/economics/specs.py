@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.engine.model import GpuAssumptions, GpuSpec
+from dashboard.engine.terms import GpuAssumptions, GpuSpec
 from scrapers.config import REFERENCE_DIR
 from scrapers.errors import ConfigError
 

@@ -13,12 +13,12 @@ import numpy as np
 import pandas as pd
 
 from dashboard.engine.decision import Outcome, history_returns
-from dashboard.engine.model import PivotResult
-from dashboard.engine.montecarlo import (
+from dashboard.engine.economics.montecarlo import (
     PERCENTILES,
     MonteCarloResult,
     simulate,
 )
+from dashboard.engine.terms import PivotResult
 
 N_PATHS = 10_000
 SEED = 0

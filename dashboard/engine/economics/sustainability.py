@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard.engine.economics import hashrate_for_algo, rental_power_w
-from dashboard.engine.model import GpuSpec, PivotResult
+from dashboard.engine.economics.per_gpu import hashrate_for_algo, rental_power_w
+from dashboard.engine.terms import GpuSpec, PivotResult
 from scrapers.units import energy_kwh_per_day
 
 G_PER_KG = 1000.0

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from dashboard.engine.bounds import BY_FIELD
-from dashboard.engine.model import MarketSnapshot
+from dashboard.engine.terms import MarketSnapshot
 from scrapers.errors import ConfigError
 from scrapers.units import (
     BTC_DIFFICULTY_1_HASHES,
@@ -273,7 +273,7 @@ def forward_payback_years(
     Month-by-month on the same rule as the fleet payback (economics.payback_on_path); None
     when it does not pay back within 20 years.
     """
-    from dashboard.engine.economics import month_index, payback_on_path
+    from dashboard.engine.economics.per_gpu import month_index, payback_on_path
 
     months = SITE_PAYBACK_HORIZON_YEARS * 12
     mult = (1 + annual_growth) ** (month_index(months) / 12)

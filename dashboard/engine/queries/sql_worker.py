@@ -1,7 +1,8 @@
 """The SQL console's child process: runs one checked query under hard memory limits.
 
-Run as a script by :mod:`dashboard.engine.sql_sandbox` (never imported by the app): a request
-as JSON on stdin, the rows as an Arrow IPC stream on stdout, one line on stderr when refused.
+Run as a script by :mod:`dashboard.engine.queries.sql_sandbox` (never imported by the app):
+a request as JSON on stdin, the rows as an Arrow IPC stream on stdout, one line on stderr
+when refused.
 It lives in its own process because DuckDB's ``memory_limit`` does not bound every allocation
 (``repeat('x', 2000000000)`` builds a 2 GB string outside the buffer manager and cannot be
 interrupted): the kernel's data-segment limit and the parent's kill are what actually hold.

@@ -1,4 +1,4 @@
-"""Plotly figures and small display tables for the app. Pure: no Streamlit, no I/O.
+"""The Overview's chart: mining vs rental net margin per GPU per day, with market events.
 
 Every axis title names its unit; events and crossovers are drawn as named shapes and traces
 so tests (and people) can find them.
@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-MINING_COLOR = "#E8A33D"
-RENTAL_COLOR = "#3D8BE8"
-EVENT_COLOR = "#8A8F98"
+from dashboard.engine.charts import theme
+from dashboard.engine.charts.theme import EVENT_COLOR, LOSS_COLOR, MINING_COLOR, RENTAL_COLOR
+
 MARGIN_AXIS_TITLE = "Net margin ($/GPU/day)"
 
 
@@ -115,7 +115,7 @@ def margin_history_figure(
                 y=ys,
                 name="Crossover",
                 mode="markers",
-                marker={"symbol": "diamond", "size": 11, "color": "#D64545", "line": {"width": 1}},
+                marker={"symbol": "diamond", "size": 11, "color": LOSS_COLOR, "line": {"width": 1}},
                 text=labels,
                 hovertemplate="%{x|%Y-%m-%d}<br>crossover: %{text}<extra></extra>",
             )
@@ -145,77 +145,15 @@ def margin_history_figure(
                 showarrow=False,
                 xanchor="left",
                 yanchor="top",
-                font={"size": 11, "color": EVENT_COLOR},
+                font=theme.NOTE_FONT,
                 name=event.label,
             )
-    fig.update_layout(
+    return theme.apply(
+        fig,
+        420,
         xaxis_title="Date (UTC day)",
         xaxis_type="date",  # x0/dx traces carry no dates for plotly to detect the type from
         yaxis_title=MARGIN_AXIS_TITLE,
         yaxis_tickprefix="$",
         hovermode="x unified",
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        height=420,
     )
-    return fig
-
-
-def crossover_frame(crossovers: Sequence[tuple[Any, str]]) -> pd.DataFrame:
-    """Crossovers as a two-column table (day, direction)."""
-    return pd.DataFrame(
-        [(_as_timestamp(d).date(), str(k)) for d, k in crossovers], columns=["day", "direction"]
-    )
-
-
-def format_age(hours: float | None) -> str:
-    """A compact human age such as ``45 min``, ``6.0 h`` or ``3.2 d``; ``never`` for None."""
-    if hours is None:
-        return "never"
-    if hours < 1:
-        return f"{hours * 60:.0f} min"
-    if hours < 48:
-        return f"{hours:.1f} h"
-    return f"{hours / 24:.1f} d"
-
-
-def freshness_frame(statuses: Sequence[Any]) -> pd.DataFrame:
-    """One row per source and data kind: last success, age, expected interval, rows, state."""
-    rows = [
-        {
-            "data kind": s.kind,
-            "source": s.source,
-            "title": s.title,
-            "state": s.staleness,
-            "last success (UTC)": s.last_success,
-            "age": format_age(s.age_hours),
-            "expected every (h)": s.expected_interval_hours,
-            "rows": s.rows,
-            "last status": s.last_status or "never run",
-            "last error": s.last_error or "",
-            "unknown GPU names": ", ".join(s.unknown_gpu_names or []),
-        }
-        for s in statuses
-    ]
-    columns = [
-        "data kind",
-        "source",
-        "title",
-        "state",
-        "last success (UTC)",
-        "age",
-        "expected every (h)",
-        "rows",
-        "last status",
-        "last error",
-        "unknown GPU names",
-    ]
-    frame = pd.DataFrame(rows, columns=columns)
-    return frame.sort_values(["data kind", "source"], kind="stable").reset_index(drop=True)
-
-
-def as_of_text(value: datetime | None) -> str:
-    """``2024-05-01 12:00 UTC`` or ``unknown``."""
-    if value is None or pd.isna(value):
-        return "unknown"
-    return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M UTC")

@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from dashboard.engine.market import COIN_VALUE_COLUMNS, latest_values_sql
+from dashboard.engine.queries.snapshot import COIN_VALUE_COLUMNS, latest_values_sql
 from scrapers import rental_index as index_method
 from scrapers.units import BTC_DIFFICULTY_1_HASHES, BTC_TARGET_BLOCK_TIME_S, SECONDS_PER_DAY
 

@@ -1,0 +1,1 @@
+"""Economics: per GPU, per site, per fleet, under uncertainty; the verdict; reference specs."""
