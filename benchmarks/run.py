@@ -56,8 +56,7 @@ def _guard(name: str, fn: Callable[[], Any]) -> Any:
 
 def large_store(path: str | None, quick: bool, work: Path) -> tuple[str, str]:
     """(path, kind) of the store to measure at scale; built when missing."""
-    from scrapers.rental_index import rebuild_sql
-    from scrapers.store import Store, write_connection
+    from scrapers.store import Store, rebuild_derived, write_connection
     from scrapers.synth import build_synthetic
 
     if quick:
@@ -77,7 +76,7 @@ def large_store(path: str | None, quick: bool, work: Path) -> tuple[str, str]:
         empty = con.execute("SELECT count(*) = 0 FROM gpu_rental_source_daily").fetchone()[0]
         if empty:
             _say("rebuilding the rental index and per-source daily medians ...")
-            con.execute(rebuild_sql())
+            rebuild_derived(con)
     return str(target), kind
 
 

@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from scrapers.errors import EmptyDataError, SanityError
-from scrapers.store import Rows, row_count
+from scrapers.schema import Rows, row_count
 
 RANGES: dict[str, dict[str, tuple[float, float]]] = {
     "gpu_rental_offers": {"rate_usd_per_gpu_hour": (0.001, 150.0), "num_gpus": (1, 1024)},

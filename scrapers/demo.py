@@ -15,22 +15,23 @@ from __future__ import annotations
 import mimetypes
 import os
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
+
+import pyarrow as pa
 
 from scrapers import demo_history
 from scrapers.config import PROJECT_ROOT, Settings
 from scrapers.errors import ConfigError
 from scrapers.http import Response
 from scrapers.refresh import refresh_lock, run_source, stamp
-from scrapers.rental_index import rebuild_sql
-from scrapers.schema import TABLES_BY_NAME
+from scrapers.schema import Batch
 from scrapers.sources import get_source, source_ids
 from scrapers.sources.base import Context, Query, Source, sample_file
-from scrapers.store import Batch, RunRecord, Store, upsert, write_connection
+from scrapers.store import RunRecord, Store, write_connection
 
 Progress = Callable[[str], None]
 
@@ -81,13 +82,14 @@ def content_type(path: Path) -> str:
     )
 
 
-def replay_batch(source: Source, ctx: Context) -> Batch:
-    """Parse every query's bundled sample with the source's real parser; lineage stamped.
+def replay_batch(source: Source, ctx: Context, queries: Sequence[Query] | None = None) -> Batch:
+    """Parse each query's bundled sample with the source's real parser; lineage stamped.
 
-    Raises FileNotFoundError when a sample is missing (the caller skips the source).
+    ``queries`` defaults to the refresh's. Raises FileNotFoundError when a sample is missing
+    (the caller skips the source).
     """
     batch: Batch = {}
-    for query in source.queries(ctx):
+    for query in source.queries(ctx) if queries is None else queries:
         path = sample_file(source.id, query.label)
         response = Response(
             url=real_url(query),
@@ -117,12 +119,7 @@ def replay_sources(
     results: list[Replayed] = []
     for position, sid in enumerate(ids, start=1):
         prefix = f"[{position}/{len(ids)}] {sid}"
-        try:
-            source = get_source(sid)
-        except (ImportError, AttributeError, ConfigError) as exc:
-            say(f"{prefix}: skipped, source module not available ({type(exc).__name__})")
-            results.append(Replayed(sid, "skipped", detail="module not available"))
-            continue
+        source = get_source(sid)
         try:
             missing = [q.label for q in source.queries(ctx) if not _has_sample(sid, q.label)]
         except Exception as exc:  # a source that cannot even build its queries
@@ -152,22 +149,14 @@ def _has_sample(source_id: str, label: str) -> bool:
 def write_history(
     store: Store, now: datetime, run_id: str, include_carbon: bool, say: Progress
 ) -> dict[str, int]:
-    """Write the anchored history as source ``demo_history`` and rebuild the rental index."""
+    """Write the anchored history as source ``demo_history`` (the store rebuilds the index)."""
     run = RunRecord(run_id=run_id, source=demo_history.SOURCE, started_at=_naive(datetime.now(UTC)))
     frames = demo_history.build_history(now.date(), _naive(now), include_carbon)
     demo_history.check_frames(frames)
-    # Frames go straight in: ~45k rows as dicts would cost seconds for nothing. The file is a
-    # private temporary until build_demo moves it into place, so one transaction is enough.
-    with write_connection(store.db_path) as con:
-        con.execute("BEGIN TRANSACTION")
-        for name, frame in frames.items():
-            upsert(con, TABLES_BY_NAME[name], frame)
-        con.execute(rebuild_sql())
-        con.execute("COMMIT")
+    # Arrow tables, not dicts: ~45k rows as dicts would cost seconds for nothing.
+    batch: Batch = {n: pa.Table.from_pandas(f, preserve_index=False) for n, f in frames.items()}
+    store.write_source(batch, run)
     counts = {name: len(frame) for name, frame in frames.items()}
-    run.status = "ok"
-    run.rows_written = sum(counts.values())
-    store.record_run(run)
     say(
         f"history {demo_history.HISTORY_START}..{now.date()}: "
         + ", ".join(f"{n} {t}" for t, n in counts.items())

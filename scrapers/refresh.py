@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -27,20 +27,10 @@ from scrapers.checks import check_batch
 from scrapers.config import Settings
 from scrapers.errors import ConfigError, RefreshLocked, RigShiftError
 from scrapers.http import PoliteSession
-from scrapers.rental_index import rebuild_sql
-from scrapers.schema import TABLES_BY_NAME
+from scrapers.schema import TABLES_BY_NAME, Batch, Rows
 from scrapers.sources import get_source, source_ids
 from scrapers.sources.base import Context, Source
-from scrapers.store import (
-    Batch,
-    RawPayload,
-    Rows,
-    RunRecord,
-    Store,
-    combine,
-    read_connection,
-    row_count,
-)
+from scrapers.store import RawPayload, RunRecord, Store, combine, read_connection
 from scrapers.validation import validate_batch
 
 Progress = Callable[[str], None]
@@ -181,14 +171,6 @@ def _unknown_in_arrow(rows: pa.Table) -> set[str]:
     return {"None"} if unknown.num_rows else set()
 
 
-def snapshot_days(rows: Rows) -> list[date]:
-    """The distinct UTC days of ``observed_at`` in rental offer rows, sorted."""
-    if isinstance(rows, pa.Table):
-        days = pc.unique(rows["observed_at"].cast(pa.timestamp("us")).cast(pa.date32()))
-        return sorted(days.to_pylist())
-    return sorted({r["observed_at"].date() for r in rows})
-
-
 def last_success(settings: Settings) -> dict[str, datetime]:
     """Finish time of each source's latest successful run."""
     try:
@@ -282,11 +264,7 @@ def run_source(
         run.rows_refused = refusals.total
         check_batch(source.id, batch, source.row_noun)
         run.unknown_gpu_names = unknown_gpu_names(batch)
-        derived = []
-        offers = batch.get("gpu_rental_offers")
-        if offers is not None and row_count(offers):
-            derived.append(rebuild_sql(snapshot_days(offers)))
-        store.write_source(batch, run, payloads, derived)
+        store.write_source(batch, run, payloads)  # derived tables are rebuilt with it
         return SourceResult(
             source.id,
             "ok",

@@ -26,27 +26,61 @@ small table instead of the raw snapshots.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from scrapers.schema import GPU_RENTAL_OFFERS, Derived, Rows
 
 MIN_OFFERS = 5
 
-# Columns of gpu_rental_index written by the rebuild, in DDL order.
-INDEX_COLUMNS = (
-    "day",
-    "gpu_model",
-    "pricing_type",
-    "median_usd_per_gpu_hour",
-    "trimmed_median_usd_per_gpu_hour",
-    "p25_usd_per_gpu_hour",
-    "p75_usd_per_gpu_hour",
-    "offer_count",
-    "sources",
-    "iqm_usd_per_gpu_hour",
-    "stable_usd_per_gpu_hour",
-    "gpu_count",
-    "source_mix",
-    "low_confidence",
+INDEX_DDL = """
+CREATE TABLE IF NOT EXISTS gpu_rental_index (
+  day DATE NOT NULL,
+  gpu_model VARCHAR NOT NULL,
+  pricing_type VARCHAR NOT NULL,
+  median_usd_per_gpu_hour DOUBLE NOT NULL,
+  trimmed_median_usd_per_gpu_hour DOUBLE NOT NULL,
+  p25_usd_per_gpu_hour DOUBLE NOT NULL,
+  p75_usd_per_gpu_hour DOUBLE NOT NULL,
+  offer_count INTEGER NOT NULL,
+  sources VARCHAR NOT NULL,
+  iqm_usd_per_gpu_hour DOUBLE,
+  stable_usd_per_gpu_hour DOUBLE,
+  gpu_count INTEGER,
+  source_mix VARCHAR,
+  low_confidence BOOLEAN,
+  PRIMARY KEY (day, gpu_model, pricing_type)
+)"""
+
+# Stores created before the defensible index (issue 12) gain its columns in place; the
+# rebuild writes BY NAME, so the column order of an upgraded table does not matter.
+MIGRATIONS = (
+    "ALTER TABLE gpu_rental_index ADD COLUMN IF NOT EXISTS iqm_usd_per_gpu_hour DOUBLE",
+    "ALTER TABLE gpu_rental_index ADD COLUMN IF NOT EXISTS stable_usd_per_gpu_hour DOUBLE",
+    "ALTER TABLE gpu_rental_index ADD COLUMN IF NOT EXISTS gpu_count INTEGER",
+    "ALTER TABLE gpu_rental_index ADD COLUMN IF NOT EXISTS source_mix VARCHAR",
+    "ALTER TABLE gpu_rental_index ADD COLUMN IF NOT EXISTS low_confidence BOOLEAN",
+    "ALTER TABLE gpu_rental_source_daily ADD COLUMN IF NOT EXISTS listed_count INTEGER",
+    # A source whose every listed offer is rented out has a listed count but no price.
+    "ALTER TABLE gpu_rental_source_daily ALTER COLUMN median_usd_per_gpu_hour DROP NOT NULL",
 )
+
+# Per-source daily medians, maintained beside the index so provider comparisons never scan
+# the raw offers (tens of millions of rows at hourly snapshots).
+SOURCE_DAILY_DDL = """
+CREATE TABLE IF NOT EXISTS gpu_rental_source_daily (
+  day DATE NOT NULL,
+  source VARCHAR NOT NULL,
+  gpu_model VARCHAR NOT NULL,
+  pricing_type VARCHAR NOT NULL,
+  median_usd_per_gpu_hour DOUBLE,
+  offer_count INTEGER NOT NULL,
+  listed_count INTEGER,
+  PRIMARY KEY (day, source, gpu_model, pricing_type)
+)"""
 
 
 def daily_offers_sql(where: str) -> str:
@@ -170,3 +204,28 @@ UPDATE gpu_rental_index AS i SET stable_usd_per_gpu_hour = s.stable_usd_per_gpu_
 DROP TABLE _stable;
 DROP TABLE _daily_offers
 """
+
+
+def snapshot_days(rows: Rows) -> list[date]:
+    """The distinct UTC days of ``observed_at`` in rental offer rows, sorted."""
+    if isinstance(rows, pa.Table):
+        days = pc.unique(rows["observed_at"].cast(pa.timestamp("us")).cast(pa.date32()))
+        return sorted(days.to_pylist())
+    return sorted({r["observed_at"].date() for r in rows})
+
+
+def rebuild_for(written: Mapping[str, Rows] | None) -> str:
+    """SQL that recomputes the days ``written`` holds offers for (every day when None)."""
+    if written is None:
+        return rebuild_sql()
+    return rebuild_sql(snapshot_days(written[GPU_RENTAL_OFFERS.name]))
+
+
+# What the store needs to create these tables and keep them current after offers are written.
+RENTAL_INDEX = Derived(
+    tables=("gpu_rental_index", "gpu_rental_source_daily"),
+    inputs=(GPU_RENTAL_OFFERS.name,),
+    # One entry per table: the upgrade statements run right after the CREATE they amend.
+    ddl=(INDEX_DDL, ";\n".join((SOURCE_DAILY_DDL, *MIGRATIONS))),
+    rebuild=rebuild_for,
+)

@@ -1,12 +1,32 @@
-"""The store's schema: table names, columns, natural keys. No I/O, cheap to import.
+"""The store's schema: table names, columns, natural keys, and the rows parsers hand over.
 
-Every data row carries lineage: ``source`` (source id), ``source_url``, ``fetched_at``
-(UTC) and ``parser_version``. Natural keys make every load idempotent.
+No I/O. Every data row carries lineage: ``source`` (source id), ``source_url``,
+``fetched_at`` (UTC) and ``parser_version``. Natural keys make every load idempotent.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Row = dict[str, Any]
+# A table's rows: dicts (most sources), or one columnar Arrow table for sources that parse
+# hundreds of thousands of rows (vast.ai), where a dict per row costs more than the parse.
+Rows = list[Row] | pa.Table
+# What a parse returns and the store writes: table name -> its rows.
+Batch = dict[str, Rows]
+
+
+def row_count(rows: Rows | pd.DataFrame) -> int:
+    """How many rows ``rows`` holds: a list of dicts, an Arrow table or a frame."""
+    return rows.num_rows if isinstance(rows, pa.Table) else len(rows)
+
 
 LINEAGE_COLUMNS = (
     ("source_url", "VARCHAR NOT NULL"),
@@ -35,6 +55,21 @@ class Table:
         cols += [f"{name} {sqltype}" for name, sqltype in LINEAGE_COLUMNS]
         cols.append(f"PRIMARY KEY ({', '.join(self.key)})")
         return f"CREATE TABLE IF NOT EXISTS {self.name} (\n  " + ",\n  ".join(cols) + "\n)"
+
+
+@dataclass(frozen=True)
+class Derived:
+    """Tables the store computes in SQL from data tables and rebuilds after writes to them.
+
+    ``rebuild(written)`` is the SQL that brings the tables up to date after a write holding
+    rows for ``inputs`` (``written``: those rows by table); ``rebuild(None)``, for everything.
+    The store runs it in the write's own transaction.
+    """
+
+    tables: tuple[str, ...]
+    inputs: tuple[str, ...]  # the data tables they are computed from
+    ddl: tuple[str, ...]  # CREATE (then upgrade) statements, one entry per table
+    rebuild: Callable[[Mapping[str, Rows] | None], str]
 
 
 COIN_NETWORK = Table(
@@ -186,59 +221,8 @@ CREATE TABLE IF NOT EXISTS store_meta (
   value VARCHAR NOT NULL
 )"""
 
-RENTAL_INDEX_DDL = """
-CREATE TABLE IF NOT EXISTS gpu_rental_index (
-  day DATE NOT NULL,
-  gpu_model VARCHAR NOT NULL,
-  pricing_type VARCHAR NOT NULL,
-  median_usd_per_gpu_hour DOUBLE NOT NULL,
-  trimmed_median_usd_per_gpu_hour DOUBLE NOT NULL,
-  p25_usd_per_gpu_hour DOUBLE NOT NULL,
-  p75_usd_per_gpu_hour DOUBLE NOT NULL,
-  offer_count INTEGER NOT NULL,
-  sources VARCHAR NOT NULL,
-  iqm_usd_per_gpu_hour DOUBLE,
-  stable_usd_per_gpu_hour DOUBLE,
-  gpu_count INTEGER,
-  source_mix VARCHAR,
-  low_confidence BOOLEAN,
-  PRIMARY KEY (day, gpu_model, pricing_type)
-)"""
-
-# Stores created before the defensible index (issue 12) gain its columns in place; the
-# rebuild writes BY NAME, so the column order of an upgraded table does not matter.
-RENTAL_INDEX_MIGRATIONS = (
-    "ALTER TABLE gpu_rental_index ADD COLUMN IF NOT EXISTS iqm_usd_per_gpu_hour DOUBLE",
-    "ALTER TABLE gpu_rental_index ADD COLUMN IF NOT EXISTS stable_usd_per_gpu_hour DOUBLE",
-    "ALTER TABLE gpu_rental_index ADD COLUMN IF NOT EXISTS gpu_count INTEGER",
-    "ALTER TABLE gpu_rental_index ADD COLUMN IF NOT EXISTS source_mix VARCHAR",
-    "ALTER TABLE gpu_rental_index ADD COLUMN IF NOT EXISTS low_confidence BOOLEAN",
-    "ALTER TABLE gpu_rental_source_daily ADD COLUMN IF NOT EXISTS listed_count INTEGER",
-    # A source whose every listed offer is rented out has a listed count but no price.
-    "ALTER TABLE gpu_rental_source_daily ALTER COLUMN median_usd_per_gpu_hour DROP NOT NULL",
-)
-
-# Per-source daily medians, maintained beside the index so provider comparisons never scan
-# the raw offers (tens of millions of rows at hourly snapshots).
-RENTAL_SOURCE_DAILY_DDL = """
-CREATE TABLE IF NOT EXISTS gpu_rental_source_daily (
-  day DATE NOT NULL,
-  source VARCHAR NOT NULL,
-  gpu_model VARCHAR NOT NULL,
-  pricing_type VARCHAR NOT NULL,
-  median_usd_per_gpu_hour DOUBLE,
-  offer_count INTEGER NOT NULL,
-  listed_count INTEGER,
-  PRIMARY KEY (day, source, gpu_model, pricing_type)
-)"""
-
-SUPPORT_DDL = (
-    SCRAPE_RUNS_DDL,
-    RAW_PAYLOADS_DDL,
-    STORE_META_DDL,
-    RENTAL_INDEX_DDL,
-    # One entry per table: the upgrade statements run right after the CREATE they amend.
-    ";\n".join((RENTAL_SOURCE_DAILY_DDL, *RENTAL_INDEX_MIGRATIONS)),
-)
+# The run log, the raw payload index and store metadata. Derived tables (the rental index)
+# declare their DDL beside their SQL, as a Derived.
+SUPPORT_DDL = (SCRAPE_RUNS_DDL, RAW_PAYLOADS_DDL, STORE_META_DDL)
 
 SCHEMA_VERSION = "1"

@@ -1,5 +1,8 @@
 """The DuckDB store: schema, idempotent upserts by natural key, atomic per-source writes.
 
+A write also rebuilds, in its transaction, the derived tables fed by the tables it touched
+(:data:`DERIVED_TABLES`, each declared beside its SQL, e.g. :mod:`scrapers.rental_index`).
+
 Concurrency design (DuckDB allows one read-write process *or* many read-only ones):
 - Nobody holds a connection for long. Readers (the app, the CLI) open a short-lived
   read-only connection per query batch; writers open read-write only for the write.
@@ -22,7 +25,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import numpy as np
@@ -31,6 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from scrapers.errors import ConfigError, ForeignDatabase, StoreBusy, StoreError
+from scrapers.rental_index import RENTAL_INDEX
 from scrapers.schema import (
     DATA_TABLES,
     LINEAGE_COLUMNS,
@@ -38,14 +41,15 @@ from scrapers.schema import (
     SCRAPE_RUNS_MIGRATIONS,
     SUPPORT_DDL,
     TABLES_BY_NAME,
+    Derived,
+    Row,
+    Rows,
     Table,
+    row_count,
 )
 
-Row = dict[str, Any]
-# A table's rows: dicts (most sources), or one columnar Arrow table for sources that parse
-# hundreds of thousands of rows (vast.ai), where a dict per row costs more than the parse.
-Rows = list[Row] | pa.Table
-Batch = dict[str, Rows]
+# Tables computed from the data tables, each declared beside its SQL.
+DERIVED_TABLES: tuple[Derived, ...] = (RENTAL_INDEX,)
 
 DEFAULT_LOCK_WAIT_S = 30.0
 
@@ -191,6 +195,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(table.ddl())
     for ddl in SUPPORT_DDL:
         con.execute(ddl)
+    for derived in DERIVED_TABLES:
+        for ddl in derived.ddl:
+            con.execute(ddl)
     for ddl in SCRAPE_RUNS_MIGRATIONS:  # a store created before these columns existed
         con.execute(ddl)
     con.execute("INSERT OR IGNORE INTO store_meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
@@ -224,11 +231,6 @@ def arrow_schema(table: Table) -> pa.Schema:
     types = [(name, sqltype) for name, sqltype, _ in table.columns]
     types += [(name, sqltype) for name, sqltype in LINEAGE_COLUMNS]
     return pa.schema([(name, _ARROW_TYPES[sqltype.split()[0]]) for name, sqltype in types])
-
-
-def row_count(rows: Rows | pd.DataFrame) -> int:
-    """How many rows ``rows`` holds: a list of dicts, an Arrow table or a frame."""
-    return rows.num_rows if isinstance(rows, pa.Table) else len(rows)
 
 
 def conform(table: Table, data: pa.Table) -> pa.Table:
@@ -375,9 +377,12 @@ class Store:
         batch: Mapping[str, Rows],
         run: RunRecord,
         payloads: Sequence[RawPayload] = (),
-        derived: Sequence[str] = (),
     ) -> int:
-        """Write one source's rows, payload index and run record in one transaction."""
+        """Write one source's rows, payload index and run record in one transaction.
+
+        The derived tables fed by the tables written are rebuilt in the same transaction, so a
+        reader never sees offers without the index they imply.
+        """
         frames = {name: to_incoming(TABLES_BY_NAME[name], rows) for name, rows in batch.items()}
         paths = [self._save_raw(p) for p in payloads]
         with write_connection(self.db_path, self.lock_wait_s) as con:
@@ -397,8 +402,7 @@ class Store:
                             str(path),
                         ],
                     )
-                for statement in derived:
-                    con.execute(statement)
+                rebuild_derived(con, batch)
                 run.rows_written = written
                 run.status = "ok"
                 run.finished_at = utcnow()
@@ -455,6 +459,22 @@ def _insert_run(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
             run.rows_refused,
         ],
     )
+
+
+def rebuild_derived(
+    con: duckdb.DuckDBPyConnection, written: Mapping[str, Rows] | None = None
+) -> None:
+    """Rebuild the derived tables fed by ``written``'s non-empty tables (all of them if None).
+
+    Runs on the caller's connection, inside its transaction when it holds one.
+    """
+    for derived in DERIVED_TABLES:
+        if written is None:
+            con.execute(derived.rebuild(None))
+            continue
+        inputs = {n: r for n, r in written.items() if n in derived.inputs and row_count(r)}
+        if inputs:
+            con.execute(derived.rebuild(inputs))
 
 
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

@@ -17,8 +17,7 @@ from pathlib import Path
 import duckdb
 
 from scrapers.errors import ConfigError
-from scrapers.rental_index import rebuild_sql
-from scrapers.store import WRITE_CONFIG, ensure_schema
+from scrapers.store import WRITE_CONFIG, ensure_schema, rebuild_derived
 
 
 @dataclass(frozen=True)
@@ -155,7 +154,7 @@ def build_synthetic(
             FROM models m, range({sc.days // 7 + 1}) w
         """)
         say("rental index")
-        con.execute(rebuild_sql())
+        rebuild_derived(con)  # the rows went in as SQL, not through the store's writes
         con.execute(
             "INSERT OR REPLACE INTO store_meta VALUES ('dataset', 'synthetic'), "
             f"('synthetic_scale', '{scale}'), ('synthetic_seed', '{seed}')"

@@ -38,8 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from scrapers.errors import ValidationError
-from scrapers.schema import TABLES_BY_NAME
-from scrapers.store import Batch, Rows, row_count
+from scrapers.schema import TABLES_BY_NAME, Batch, Rows, row_count
 
 INF = math.inf
 BITCOIN_GENESIS = datetime(2009, 1, 3)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from scrapers.rental_index import rebuild_sql
 from scrapers.store import RunRecord, Store
 
 T0 = datetime(2025, 5, 1, 12)
@@ -38,13 +37,12 @@ def offer(
 def write(
     db_path: str, source: str = "test", meta: dict[str, str] | None = None, **tables: list[dict]
 ) -> None:
-    """Write rows (with lineage) into the store at ``db_path`` and rebuild the rental index."""
+    """Write rows (with lineage) into the store at ``db_path``; it rebuilds the rental index."""
     batch = {
         name: [{**_LINEAGE, "fetched_at": r.get("observed_at", T0), **r} for r in rows]
         for name, rows in tables.items()
     }
     store = Store(db_path)
-    derived = [rebuild_sql()] if "gpu_rental_offers" in tables else []
-    store.write_source(batch, RunRecord(f"run-{source}-{len(batch)}", source, T0), derived=derived)
+    store.write_source(batch, RunRecord(f"run-{source}-{len(batch)}", source, T0))
     if meta:
         store.set_meta(meta)

@@ -11,7 +11,8 @@ from scrapers.config import Settings
 from scrapers.gpu_models import KNOWN_MODELS, canonical_gpu
 from scrapers.http import Response
 from scrapers.refresh import unknown_gpu_names
-from scrapers.sources.base import Batch, Context
+from scrapers.schema import Batch
+from scrapers.sources.base import Context
 from scrapers.sources.runpod import GRAPHQL_URL, RunPod
 from scrapers.units import mb_to_gb
 from tests.conftest import sample

@@ -10,8 +10,8 @@ import duckdb
 import pytest
 
 from scrapers.rental_index import MIN_OFFERS, rebuild_sql
-from scrapers.schema import GPU_RENTAL_OFFERS
-from scrapers.store import Row, Store, rows_to_frame, upsert, write_connection
+from scrapers.schema import GPU_RENTAL_OFFERS, Row
+from scrapers.store import Store, rows_to_frame, upsert, write_connection
 
 DAY = datetime(2025, 11, 3, 10)
 

@@ -13,9 +13,10 @@ from scrapers.config import Settings
 from scrapers.errors import ParseError
 from scrapers.http import Response
 from scrapers.refresh import refresh
+from scrapers.schema import Row
 from scrapers.sources.base import Context
 from scrapers.sources.lambdacloud import INSTANCE_TYPES_URL, LambdaCloud, gpu_memory_gb
-from scrapers.store import Row, read_connection
+from scrapers.store import read_connection
 from tests.conftest import LocalServer, Reply, fixture, sample
 
 NOW = datetime(2025, 11, 3, 14, 37, tzinfo=UTC)

@@ -10,9 +10,10 @@ from scrapers.config import Settings
 from scrapers.errors import ParseError
 from scrapers.http import Response
 from scrapers.refresh import refresh
+from scrapers.schema import Row
 from scrapers.sources.base import Context
 from scrapers.sources.tomshardware import ARTICLE_URL, TomsHardware, data_month, month_in_text
-from scrapers.store import Row, read_connection
+from scrapers.store import read_connection
 from tests.conftest import LocalServer, Reply, fixture, sample
 
 NOW = datetime(2025, 12, 10, 8, 15, tzinfo=UTC)
@@ -194,15 +195,6 @@ def test_refresh_stores_used_prices(server: LocalServer, settings: Settings) -> 
         count = con.execute("SELECT count(*) FROM gpu_hardware_prices").fetchone()[0]
     assert row == (796.0, 1114, "RTX 3090", "used", datetime(2025, 11, 1), "tomshardware")
     assert count == 35
-
-
-def test_refresh_twice_is_idempotent(server: LocalServer, settings: Settings) -> None:
-    server.route(PATH, Reply(sample("tomshardware", "ebay_index.html"), content_type="text/html"))
-    refresh(settings, only=["tomshardware"], now=NOW)
-    [again] = refresh(settings, only=["tomshardware"], now=NOW, force=True)
-    assert again.status == "ok"
-    with read_connection(settings.db_path) as con:
-        assert con.execute("SELECT count(*) FROM gpu_hardware_prices").fetchone()[0] == 35
 
 
 def test_refresh_fails_on_changed_layout(server: LocalServer, settings: Settings) -> None:

@@ -13,7 +13,14 @@ import pytest
 
 from scrapers.errors import StoreBusy, StoreError
 from scrapers.schema import DATA_TABLES, SUPPORT_DDL
-from scrapers.store import RawPayload, RunRecord, Store, read_connection, table_counts
+from scrapers.store import (
+    DERIVED_TABLES,
+    RawPayload,
+    RunRecord,
+    Store,
+    read_connection,
+    table_counts,
+)
 
 SNAPSHOT = datetime(2026, 1, 5, 12, 0)
 FETCHED = datetime(2026, 1, 5, 12, 3, tzinfo=UTC)
@@ -81,7 +88,7 @@ def test_init_creates_every_table(store: Store) -> None:
         "gpu_rental_source_daily",
     }
     assert support <= names
-    assert len(SUPPORT_DDL) == len(support)
+    assert len(SUPPORT_DDL) + sum(len(d.tables) for d in DERIVED_TABLES) == len(support)
     assert query(store, "SELECT value FROM store_meta WHERE key = 'schema_version'") == [("1",)]
 
 

@@ -12,7 +12,8 @@ import pytest
 from scrapers.checks import check_batch
 from scrapers.config import Settings
 from scrapers.errors import EmptyDataError, SanityError
-from scrapers.refresh import run_source, snapshot_days, stamp, unknown_gpu_names
+from scrapers.refresh import run_source, stamp, unknown_gpu_names
+from scrapers.rental_index import snapshot_days
 from scrapers.sources.base import Context
 from scrapers.sources.vastai import VastAi
 from scrapers.store import RunRecord, Store, read_connection

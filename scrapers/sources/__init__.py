@@ -2,27 +2,42 @@
 
 from __future__ import annotations
 
-from importlib import import_module
-
 from scrapers.errors import ConfigError
 from scrapers.sources.base import Source
+from scrapers.sources.braiins import Braiins
+from scrapers.sources.carbon import Carbon
+from scrapers.sources.coingecko import CoinGecko
+from scrapers.sources.coinmetrics import CoinMetrics
+from scrapers.sources.eia import Eia
+from scrapers.sources.ember import Ember
+from scrapers.sources.entsoe import Entsoe
+from scrapers.sources.lambdacloud import LambdaCloud
+from scrapers.sources.mempool import Mempool
+from scrapers.sources.newegg import Newegg
+from scrapers.sources.runpod import RunPod
+from scrapers.sources.tomshardware import TomsHardware
+from scrapers.sources.vastai import VastAi
+from scrapers.sources.whattomine import WhatToMine
 
-# id -> "module:Class". Ids are lower-case and name the RIGSHIFT_<ID>_* settings.
-REGISTRY: dict[str, str] = {
-    "whattomine": "scrapers.sources.whattomine:WhatToMine",
-    "mempool": "scrapers.sources.mempool:Mempool",
-    "coingecko": "scrapers.sources.coingecko:CoinGecko",
-    "coinmetrics": "scrapers.sources.coinmetrics:CoinMetrics",
-    "vastai": "scrapers.sources.vastai:VastAi",
-    "runpod": "scrapers.sources.runpod:RunPod",
-    "lambda": "scrapers.sources.lambdacloud:LambdaCloud",
-    "tomshardware": "scrapers.sources.tomshardware:TomsHardware",
-    "newegg": "scrapers.sources.newegg:Newegg",
-    "eia": "scrapers.sources.eia:Eia",
-    "ember": "scrapers.sources.ember:Ember",
-    "carbon": "scrapers.sources.carbon:Carbon",
-    "braiins": "scrapers.sources.braiins:Braiins",
-    "entsoe": "scrapers.sources.entsoe:Entsoe",
+# id -> class, in refresh order. Ids are lower-case and name the RIGSHIFT_<ID>_* settings.
+REGISTRY: dict[str, type[Source]] = {
+    cls.id: cls
+    for cls in (
+        WhatToMine,
+        Mempool,
+        CoinGecko,
+        CoinMetrics,
+        VastAi,
+        RunPod,
+        LambdaCloud,
+        TomsHardware,
+        Newegg,
+        Eia,
+        Ember,
+        Carbon,
+        Braiins,
+        Entsoe,
+    )
 }
 
 
@@ -33,9 +48,7 @@ def source_ids() -> list[str]:
 
 def get_source(source_id: str) -> Source:
     """An instance of the source registered as ``source_id``."""
-    target = REGISTRY.get(source_id)
-    if target is None:
+    cls = REGISTRY.get(source_id)
+    if cls is None:
         raise ConfigError(f"unknown source {source_id!r}; known: {', '.join(REGISTRY)}")
-    module_name, class_name = target.split(":")
-    cls = getattr(import_module(module_name), class_name)
     return cls()

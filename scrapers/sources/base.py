@@ -1,7 +1,8 @@
 """The source contract: ``queries`` (pure) -> ``fetch`` (the only I/O) -> ``parse`` (pure).
 
-A source module defines one :class:`Source` subclass. ``parse`` returns rows for the
-store's tables with units already normalised; the runner stamps lineage and checks them.
+A source module defines one :class:`Source` subclass, which names the store tables it writes
+(``tables``; their columns and natural keys are in :mod:`scrapers.schema`). ``parse`` returns
+rows for those tables with units already normalised; the runner stamps lineage and checks them.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import orjson
 from scrapers.config import SAMPLES_DIR, Settings
 from scrapers.errors import ParseError
 from scrapers.http import PoliteSession, Response
-from scrapers.store import Batch
+from scrapers.schema import Batch, Table
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,10 @@ class Source:
 
     id: ClassVar[str]
     kind: ClassVar[str]  # coins | rental | hardware | energy | carbon
+    # The store tables ``parse`` writes (a Batch's keys are their names), as a dlt resource or
+    # a Singer stream declares its own; their columns and natural keys live in the schema.
+    # tests/test_source_contract.py holds every registered source's samples to them.
+    tables: ClassVar[tuple[Table, ...]]
     title: ClassVar[str]
     base_url: ClassVar[str]
     parser_version: ClassVar[str] = "1"

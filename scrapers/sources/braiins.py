@@ -31,6 +31,7 @@ from typing import Any
 
 from scrapers.errors import ParseError
 from scrapers.http import Response
+from scrapers.schema import BTC_HASHPRICE, Batch, Row
 from scrapers.sources.base import (
     Context,
     Query,
@@ -40,7 +41,6 @@ from scrapers.sources.base import (
     load_json,
     to_float,
 )
-from scrapers.store import Batch, Row
 from scrapers.units import to_hs, usd_per_th_day_to_usd_per_ph_day
 
 HISTORY_URL = "https://insights.braiins.com/api/v1.0/hashrate-value-history"
@@ -140,6 +140,7 @@ class Braiins(Source):
 
     id = "braiins"
     kind = "coins"
+    tables = (BTC_HASHPRICE,)
     title = "Braiins Insights (BTC hashprice)"
     base_url = "https://insights.braiins.com"
     redirect_hosts = frozenset({"learn.braiins.com"})  # where the API answers (302)
@@ -163,5 +164,5 @@ class Braiins(Source):
         """Rows for ``btc_hashprice`` from either endpoint."""
         doc = load_json(response)
         if query.label == "hashrate_stats":
-            return {"btc_hashprice": parse_stats(doc, ctx)}
-        return {"btc_hashprice": parse_history(doc, ctx)}
+            return {BTC_HASHPRICE.name: parse_stats(doc, ctx)}
+        return {BTC_HASHPRICE.name: parse_history(doc, ctx)}

@@ -14,8 +14,8 @@ from datetime import timedelta
 from scrapers.csvtable import select_columns
 from scrapers.http import Response
 from scrapers.regions import iso2
+from scrapers.schema import GRID_CARBON, Batch, Row
 from scrapers.sources.base import Context, Query, Source, to_float, to_int
-from scrapers.store import Batch, Row
 
 CSV_URL = "https://raw.githubusercontent.com/owid/energy-data/master/owid-energy-data.csv"
 COLUMNS = {
@@ -63,6 +63,7 @@ class Carbon(Source):
 
     id = "carbon"
     kind = "carbon"
+    tables = (GRID_CARBON,)
     title = "Our World in Data: carbon intensity of electricity"
     base_url = "https://raw.githubusercontent.com"
     parser_version = "1"
@@ -80,4 +81,4 @@ class Carbon(Source):
 
     def parse(self, query: Query, response: Response, ctx: Context) -> Batch:
         """Rows for ``grid_carbon``."""
-        return {"grid_carbon": parse_intensity(response.text(), ctx)}
+        return {GRID_CARBON.name: parse_intensity(response.text(), ctx)}

@@ -20,6 +20,7 @@ from typing import Any
 
 from scrapers.errors import ParseError
 from scrapers.http import Response
+from scrapers.schema import COIN_NETWORK, Batch, Row
 from scrapers.sources.base import (
     Context,
     Query,
@@ -30,7 +31,6 @@ from scrapers.sources.base import (
     require,
     to_float,
 )
-from scrapers.store import Batch, Row
 
 API = "https://api.coingecko.com/api/v3"
 # CoinGecko id -> (ticker, display name)
@@ -103,6 +103,7 @@ class CoinGecko(Source):
 
     id = "coingecko"
     kind = "coins"
+    tables = (COIN_NETWORK,)
     title = "CoinGecko prices"
     base_url = "https://api.coingecko.com"
     parser_version = "1"
@@ -140,8 +141,8 @@ class CoinGecko(Source):
         """Price rows for ``coin_network``."""
         doc = load_json(response)
         if query.label == "simple_price":
-            return {"coin_network": parse_simple_price(doc, ctx)}
-        return {"coin_network": parse_market_chart(doc, str(query.extra["coin_id"]), ctx)}
+            return {COIN_NETWORK.name: parse_simple_price(doc, ctx)}
+        return {COIN_NETWORK.name: parse_market_chart(doc, str(query.extra["coin_id"]), ctx)}
 
 
 def _auth(ctx: Context) -> dict[str, str] | None:

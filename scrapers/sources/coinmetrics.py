@@ -24,8 +24,8 @@ from typing import Any
 from scrapers.config import Settings
 from scrapers.errors import FetchError, ParseError
 from scrapers.http import PoliteSession, Response
+from scrapers.schema import COIN_NETWORK, Batch, Row
 from scrapers.sources.base import Context, Query, Source, day_start, load_json, to_float
-from scrapers.store import Batch, Row
 from scrapers.units import SECONDS_PER_DAY, to_hs
 
 log = logging.getLogger(__name__)
@@ -105,6 +105,7 @@ class CoinMetrics(Source):
 
     id = "coinmetrics"
     kind = "coins"
+    tables = (COIN_NETWORK,)
     title = "Coin Metrics Community (daily history)"
     base_url = "https://community-api.coinmetrics.io"
     parser_version = "1"
@@ -158,4 +159,4 @@ class CoinMetrics(Source):
 
     def parse(self, query: Query, response: Response, ctx: Context) -> Batch:
         """Daily rows for ``coin_network``."""
-        return {"coin_network": parse_metrics(load_json(response), ctx)}
+        return {COIN_NETWORK.name: parse_metrics(load_json(response), ctx)}

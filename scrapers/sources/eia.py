@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from scrapers.config import Settings
 from scrapers.errors import ParseError
 from scrapers.http import PoliteSession, Response
+from scrapers.schema import ENERGY_PRICES, Batch, Row
 from scrapers.sources.base import (
     Context,
     Query,
@@ -33,7 +34,6 @@ from scrapers.sources.base import (
     to_float,
     to_int,
 )
-from scrapers.store import Batch, Row
 from scrapers.units import cents_per_kwh_to_usd_per_kwh
 
 RETAIL_SALES_URL = "https://api.eia.gov/v2/electricity/retail-sales/data/"
@@ -129,6 +129,7 @@ class Eia(Source):
 
     id = "eia"
     kind = "energy"
+    tables = (ENERGY_PRICES,)
     title = "U.S. EIA retail electricity prices"
     base_url = "https://api.eia.gov"
     parser_version = "1"
@@ -199,7 +200,7 @@ class Eia(Source):
             )
             raise ParseError(f"EIA answer has no response.data list ({detail})")
         rows = [parse_record(item) for item in data]
-        return {"energy_prices": [r for r in rows if r is not None]}
+        return {ENERGY_PRICES.name: [r for r in rows if r is not None]}
 
 
 def _warning(holder: Any) -> str | None:

@@ -19,8 +19,8 @@ from scrapers.csvtable import select_columns
 from scrapers.fx import usd_per_eur
 from scrapers.http import Response
 from scrapers.regions import iso2
+from scrapers.schema import ENERGY_PRICES, Batch, Row
 from scrapers.sources.base import Context, Query, Source, to_float
-from scrapers.store import Batch, Row
 from scrapers.units import eur_per_mwh_to_usd_per_kwh
 
 CSV_URL = (
@@ -79,6 +79,7 @@ class Ember(Source):
 
     id = "ember"
     kind = "energy"
+    tables = (ENERGY_PRICES,)
     title = "Ember European wholesale electricity prices"
     base_url = "https://ember-energy.org"
     parser_version = "1"
@@ -96,4 +97,4 @@ class Ember(Source):
 
     def parse(self, query: Query, response: Response, ctx: Context) -> Batch:
         """Rows for ``energy_prices``."""
-        return {"energy_prices": parse_prices(response.text(), ctx)}
+        return {ENERGY_PRICES.name: parse_prices(response.text(), ctx)}

@@ -39,8 +39,8 @@ from scrapers.config import Settings
 from scrapers.errors import ParseError
 from scrapers.fx import usd_per_eur
 from scrapers.http import PoliteSession, Response
+from scrapers.schema import ENERGY_PRICES, Batch, Row
 from scrapers.sources.base import Context, Query, Source, to_float, to_int
-from scrapers.store import Batch, Row
 from scrapers.units import eur_per_mwh_to_usd_per_kwh
 
 API_URL = "https://web-api.tp.entsoe.eu/api"
@@ -301,6 +301,7 @@ class Entsoe(Source):
 
     id = "entsoe"
     kind = "energy"
+    tables = (ENERGY_PRICES,)
     title = "ENTSO-E day-ahead prices"
     base_url = "https://web-api.tp.entsoe.eu"
     parser_version = "1"
@@ -356,4 +357,4 @@ class Entsoe(Source):
         zone = str(query.extra.get("zone") or "")
         if zone not in ZONES:
             raise ParseError(f"ENTSO-E query {query.label!r} names no known zone")
-        return {"energy_prices": parse_prices(response.body, zone, ctx)}
+        return {ENERGY_PRICES.name: parse_prices(response.body, zone, ctx)}

@@ -15,8 +15,8 @@ from typing import Any
 from scrapers.errors import ParseError
 from scrapers.gpu_models import canonical_gpu
 from scrapers.http import Response
+from scrapers.schema import GPU_RENTAL_OFFERS, Batch, Row
 from scrapers.sources.base import Context, Query, Source, load_json, to_float, to_int
-from scrapers.store import Batch, Row
 from scrapers.units import cents_to_usd
 
 INSTANCE_TYPES_URL = "https://cloud.lambdalabs.com/api/v1/instance-types"
@@ -74,6 +74,7 @@ class LambdaCloud(Source):
 
     id = "lambda"
     kind = "rental"
+    tables = (GPU_RENTAL_OFFERS,)
     title = "Lambda Cloud"
     base_url = "https://cloud.lambdalabs.com"
     parser_version = "1"
@@ -103,4 +104,4 @@ class LambdaCloud(Source):
                 raise ParseError(f"Lambda API error: {' '.join(str(error['message']).split())}")
             raise ParseError("Lambda answer has no 'data' object: layout changed?")
         parsed = [parse_instance_type(e, ctx) for e in data.values() if isinstance(e, dict)]
-        return {"gpu_rental_offers": [r for r in parsed if r is not None]}
+        return {GPU_RENTAL_OFFERS.name: [r for r in parsed if r is not None]}

@@ -32,6 +32,7 @@ from typing import Any
 
 from scrapers.errors import ParseError
 from scrapers.http import Response
+from scrapers.schema import COIN_NETWORK, Batch, Row
 from scrapers.sources.base import (
     Context,
     Query,
@@ -43,7 +44,6 @@ from scrapers.sources.base import (
     to_float,
     to_int,
 )
-from scrapers.store import Batch, Row
 from scrapers.units import BTC_TARGET_BLOCK_TIME_S
 
 ADJUSTMENT_URL = "https://mempool.space/api/v1/difficulty-adjustment"
@@ -190,6 +190,7 @@ class Mempool(Source):
 
     id = "mempool"
     kind = "coins"
+    tables = (COIN_NETWORK,)
     title = "mempool.space (Bitcoin network)"
     base_url = "https://mempool.space"
     parser_version = "1"
@@ -224,5 +225,5 @@ class Mempool(Source):
         if not isinstance(doc, dict):
             raise ParseError(f"mempool answer is a {type(doc).__name__}, expected an object")
         if query.label == "difficulty_adjustment":
-            return {"coin_network": parse_adjustment(doc, ctx)}
-        return {"coin_network": parse_hashrate(doc, ctx)}
+            return {COIN_NETWORK.name: parse_adjustment(doc, ctx)}
+        return {COIN_NETWORK.name: parse_hashrate(doc, ctx)}

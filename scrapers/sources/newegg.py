@@ -19,8 +19,8 @@ from bs4 import BeautifulSoup, Tag
 from scrapers.errors import ParseError
 from scrapers.gpu_models import canonical_gpu
 from scrapers.http import Response
+from scrapers.schema import GPU_HARDWARE_PRICES, Batch, Row
 from scrapers.sources.base import Context, Query, Source, to_float
-from scrapers.store import Batch, Row
 
 SEARCH_URL = "https://www.newegg.com/p/pl"
 GRAPHICS_CARDS_NODE = "100007709"  # Newegg's "Desktop Graphics Cards" category
@@ -102,6 +102,7 @@ class Newegg(Source):
 
     id = "newegg"
     kind = "hardware"
+    tables = (GPU_HARDWARE_PRICES,)
     title = "Newegg"
     base_url = "https://www.newegg.com"
     parser_version = "1"
@@ -123,10 +124,10 @@ class Newegg(Source):
         cells = soup.select("div.item-cell")
         if not cells:
             if soup.select_one(".result-message, .list-tool-pagination, .item-cells-wrap"):
-                return {"gpu_hardware_prices": []}  # a real page with no results
+                return {GPU_HARDWARE_PRICES.name: []}  # a real page with no results
             raise ParseError(
                 f"Newegg page for {query.label!r} has no div.item-cell cards: layout changed "
                 "or a bot-check page?"
             )
         rows = [parse_card(cell, ctx) for cell in cells]
-        return {"gpu_hardware_prices": [r for r in rows if r is not None]}
+        return {GPU_HARDWARE_PRICES.name: [r for r in rows if r is not None]}

@@ -14,8 +14,8 @@ from typing import Any
 from scrapers.errors import ParseError
 from scrapers.gpu_models import canonical_gpu
 from scrapers.http import Response
+from scrapers.schema import GPU_RENTAL_OFFERS, Batch, Row
 from scrapers.sources.base import Context, Query, Source, load_json, to_float
-from scrapers.store import Batch, Row
 
 GRAPHQL_URL = "https://api.runpod.io/graphql"
 
@@ -89,6 +89,7 @@ class RunPod(Source):
 
     id = "runpod"
     kind = "rental"
+    tables = (GPU_RENTAL_OFFERS,)
     title = "RunPod GPU cloud"
     base_url = "https://api.runpod.io"
     parser_version = "1"
@@ -127,4 +128,4 @@ class RunPod(Source):
         for gpu in gpu_types:
             if isinstance(gpu, dict):
                 rows.extend(parse_gpu_type(gpu, ctx))
-        return {"gpu_rental_offers": rows}
+        return {GPU_RENTAL_OFFERS.name: rows}

@@ -23,8 +23,8 @@ from bs4 import BeautifulSoup, Tag
 from scrapers.errors import ParseError
 from scrapers.gpu_models import canonical_gpu
 from scrapers.http import Response
+from scrapers.schema import GPU_HARDWARE_PRICES, Batch, Row
 from scrapers.sources.base import Context, Query, Source, to_float, to_int
-from scrapers.store import Batch, Row
 
 ARTICLE_URL = "https://www.tomshardware.com/news/gpus-historical-ebay-pricing"
 
@@ -158,6 +158,7 @@ class TomsHardware(Source):
 
     id = "tomshardware"
     kind = "hardware"
+    tables = (GPU_HARDWARE_PRICES,)
     title = "Tom's Hardware eBay GPU price index"
     base_url = "https://www.tomshardware.com"
     parser_version = "1"
@@ -185,7 +186,7 @@ class TomsHardware(Source):
             rows.extend(parse_table(table, columns, observed))
         if not found:
             raise ParseError("no eBay price table found: layout changed?")
-        return {"gpu_hardware_prices": rows}
+        return {GPU_HARDWARE_PRICES.name: rows}
 
 
 def _text(tag: Tag) -> str:

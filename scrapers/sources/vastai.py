@@ -24,8 +24,8 @@ import pyarrow.compute as pc
 from scrapers.errors import EmptyDataError, ParseError
 from scrapers.gpu_models import canonical_gpu
 from scrapers.http import Response
+from scrapers.schema import GPU_RENTAL_OFFERS, Batch, Row
 from scrapers.sources.base import Context, Query, Source, load_json, to_float, to_int
-from scrapers.store import Batch, Row
 from scrapers.units import mb_to_gb
 
 SEARCH_URL = "https://console.vast.ai/api/v0/bundles/"
@@ -212,6 +212,7 @@ class VastAi(Source):
 
     id = "vastai"
     kind = "rental"
+    tables = (GPU_RENTAL_OFFERS,)
     title = "vast.ai marketplace"
     base_url = "https://console.vast.ai"
     parser_version = "1"
@@ -247,7 +248,7 @@ class VastAi(Source):
                 f"0 offers parsed from the {query.label} search ({len(offers)} entries): "
                 "layout changed or empty result?"
             )
-        return {"gpu_rental_offers": table}
+        return {GPU_RENTAL_OFFERS.name: table}
 
 
 def _auth(ctx: Context) -> dict[str, str] | None:

@@ -30,8 +30,8 @@ from typing import Any
 
 from scrapers.errors import ParseError
 from scrapers.http import Response
+from scrapers.schema import COIN_NETWORK, Batch, Row
 from scrapers.sources.base import Context, Query, Source, from_unix, load_json, to_float
-from scrapers.store import Batch, Row
 from scrapers.units import btc_nethash_hs
 
 COINS_URL = "https://whattomine.com/coins.json"
@@ -98,6 +98,7 @@ class WhatToMine(Source):
 
     id = "whattomine"
     kind = "coins"
+    tables = (COIN_NETWORK,)
     title = "WhatToMine"
     base_url = "https://whattomine.com"
     parser_version = "1"
@@ -135,4 +136,4 @@ class WhatToMine(Source):
             if row is not None and row["coin"] not in seen:
                 seen.add(row["coin"])
                 rows.append(row)
-        return {"coin_network": rows}
+        return {COIN_NETWORK.name: rows}

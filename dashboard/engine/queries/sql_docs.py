@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from scrapers.schema import DATA_TABLES, LINEAGE_COLUMNS, SUPPORT_DDL
+from scrapers.store import DERIVED_TABLES
 
 LINEAGE_DESCRIPTIONS = {
     "source_url": "the upstream URL the row was parsed from",
@@ -104,7 +105,8 @@ def table_docs() -> list[TableDoc]:
         )
         for t in DATA_TABLES
     ]
-    for ddl in SUPPORT_DDL:
+    derived = [ddl for d in DERIVED_TABLES for ddl in d.ddl]
+    for ddl in (*SUPPORT_DDL, *derived):
         name, columns = _ddl_columns(ddl)
         description, notes = SUPPORT_TABLES.get(name, ("", {}))
         docs.append(
