@@ -39,6 +39,7 @@ from dashboard.engine.economics.per_gpu import (
 from dashboard.engine.economics.specs import apply_overrides
 from dashboard.engine.economics.verdict import Verdict, judge
 from dashboard.engine.terms import GpuAssumptions, GpuSpec, MarketSnapshot, PivotResult
+from dashboard.engine.views.formatting import usd
 from scrapers.errors import ConfigError
 
 N_PATHS = 10_000
@@ -177,12 +178,31 @@ class Decision:
             ("rental price decline", f"{a.rental_decline:.1%}/yr"),
             ("difficulty growth", f"{a.difficulty_growth:.1%}/yr"),
             ("BTC (coin) price drift", f"{a.btc_price_drift:.1%}/yr"),
-            ("fixed opex", f"${a.fixed_opex_usd_per_gpu_month:,.2f}/GPU-month"),
+            ("fixed opex", f"{usd(a.fixed_opex_usd_per_gpu_month)}/GPU-month"),
             ("paths / seed", f"{self.mc.n_paths:,} / {self.mc.seed}"),
         )
 
+    def report(self, power_price_basis: str) -> dict[str, Any]:
+        """The whole ``rigshift pivot --json`` document: the one place its shape is defined.
+
+        A one-model fleet also carries that model's per-GPU result at the top level, as
+        ``rigshift pivot --gpu`` printed before fleets existed.
+        """
+        doc: dict[str, Any] = {}
+        if len(self.models) == 1:
+            md = self.models[0]
+            doc = {**md.result.to_dict(), "gpu_model": md.line.gpu_model}
+        return {
+            **doc,
+            "power_price_basis": power_price_basis,
+            "verdict": {"label": self.verdict.label, "reason": self.verdict.reason},
+            "decision": self.to_dict(),
+            "dataset": "demo" if self.is_demo else "live",
+            "as_of": self.as_of,
+        }
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON shape used by ``rigshift pivot --json``."""
+        """The decision as JSON-ready data (``report()``'s ``decision`` member)."""
 
         def outcome(o: Outcome) -> dict[str, Any]:
             return {

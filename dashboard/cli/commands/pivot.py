@@ -157,16 +157,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             a = _assumptions(args, found[0])
             power_note = f"EIA industrial {args.region.upper()} {found[1]}"
         decision = decide_from_store(con, fleet, a, specs, market)
-    doc: dict = {}
-    if len(decision.models) == 1:
-        md = decision.models[0]
-        doc = md.result.to_dict()
-        doc["gpu_model"] = md.line.gpu_model
-    doc["power_price_basis"] = power_note
-    doc["verdict"] = {"label": decision.verdict.label, "reason": decision.verdict.reason}
-    doc["decision"] = decision.to_dict()
-    doc["dataset"] = "demo" if market.is_demo else "live"
-    doc["as_of"] = market.as_of
+    doc = decision.report(power_note)
     if args.json:
         print_json(doc)
         return 0
