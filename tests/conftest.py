@@ -1,111 +1,24 @@
-"""Tiny shared fixtures: a real local HTTP server, settings pointing at it, a temp store."""
+"""Shared fixtures: a real local HTTP server, settings pointing at it, the demo store, the app.
+
+Helpers that are plain functions live in ``tests/support``; tests import them as
+``from tests.support.<module> import ...``.
+"""
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from scrapers.config import SAMPLES_DIR, Settings
-from scrapers.sources import source_ids
+from scrapers.config import Settings
+from tests.support.local_http import FakeTime, LocalServer, local_settings
 
-FIXTURES = Path(__file__).parent / "fixtures"
+if TYPE_CHECKING:  # the app's test harness imports Streamlit: only tests that use it pay
+    from streamlit.testing.v1 import AppTest
 
-
-def sample(source: str, name: str) -> bytes:
-    """A recorded real-format payload shipped in data/samples/<source>/<name>."""
-    return (SAMPLES_DIR / source / name).read_bytes()
-
-
-def fixture(source: str, name: str) -> bytes:
-    """A test-only payload (quirks, broken layouts) from tests/fixtures/<source>/<name>."""
-    return (FIXTURES / source / name).read_bytes()
-
-
-@dataclass
-class Reply:
-    """What the local server answers on a path."""
-
-    body: bytes = b""
-    status: int = 200
-    content_type: str = "application/json"
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-Handler = Callable[[BaseHTTPRequestHandler], Reply]
-
-
-class LocalServer:
-    """A real HTTP server on 127.0.0.1 that answers by URL path (query ignored)."""
-
-    def __init__(self) -> None:
-        self.routes: dict[str, Reply | Handler | list[Reply]] = {}
-        self.requests: list[tuple[str, str, bytes]] = []
-        owner = self
-
-        class _H(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _answer(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                owner.requests.append((self.command, self.path, body))
-                path = urlsplit(self.path).path
-                route = owner.routes.get(path)
-                if route is None:
-                    reply = Reply(b"not found", 404, "text/plain")
-                elif isinstance(route, list):
-                    reply = route.pop(0) if len(route) > 1 else route[0]
-                elif callable(route):
-                    reply = route(self)
-                    if reply is None:  # the handler wrote (or broke) the response itself
-                        return
-                else:
-                    reply = route
-                self.send_response(reply.status)
-                self.send_header("Content-Type", reply.content_type)
-                self.send_header("Content-Length", str(len(reply.body)))
-                for k, v in reply.headers.items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(reply.body)
-
-            do_GET = _answer
-            do_POST = _answer
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _H)
-        self.httpd.daemon_threads = True
-        # A short poll interval keeps shutdown (every test's teardown) fast.
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        """``http://127.0.0.1:PORT``."""
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def route(self, path: str, reply: Reply | Handler | list[Reply] | bytes | dict | list) -> None:
-        """Answer ``path`` with a Reply, a handler, a list of replies in turn, bytes or JSON."""
-        if isinstance(reply, bytes):
-            reply = Reply(reply)
-        elif isinstance(reply, dict) or (
-            isinstance(reply, list) and reply and not isinstance(reply[0], Reply)
-        ):
-            reply = Reply(json.dumps(reply).encode())
-        self.routes[path] = reply
-
-    def hits(self, path: str) -> int:
-        """How many requests reached ``path``."""
-        return sum(1 for _, p, _ in self.requests if urlsplit(p).path == path)
+    from tests.support.app import OpenApp
 
 
 @pytest.fixture
@@ -116,22 +29,6 @@ def server() -> Iterator[LocalServer]:
     yield srv
     srv.httpd.shutdown()
     srv.httpd.server_close()
-
-
-def local_settings(url: str, db_path: Path, **overrides: Any) -> Settings:
-    """Settings with every source rebased onto ``url`` and fast, test-sized HTTP timing."""
-    base = Settings(
-        db_path=str(db_path),
-        base_urls={sid: url for sid in source_ids()},
-        api_keys={sid: "test-key" for sid in source_ids()},
-        min_host_interval_s=0.0,
-        retries=2,
-        timeout_s=2.0,
-        connect_timeout_s=1.0,
-        retry_after_max_s=0.2,
-        backoff_base_s=0.01,
-    )
-    return replace(base, **overrides)
 
 
 @pytest.fixture
@@ -146,9 +43,20 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     Tests that change it work on a copy.
     """
-    from app_store import build_app_store
+    from tests.support.app import build_app_store
 
     return build_app_store(tmp_path_factory.mktemp("demo") / "rigshift.duckdb")
+
+
+@pytest.fixture
+def open_app(monkeypatch: pytest.MonkeyPatch) -> OpenApp:
+    """``open_app(db, page=None, params=None, state=None)``: the app in AppTest on ``db``."""
+    from tests.support.app import open_page
+
+    def _open(db: Path | str, page: str | None = None, **kwargs: Any) -> AppTest:
+        return open_page(monkeypatch, db, page, **kwargs)
+
+    return _open
 
 
 @pytest.fixture(autouse=True)
@@ -165,21 +73,6 @@ def _fresh_streamlit_caches() -> Iterator[None]:
     st.cache_resource.clear()
     yield
     st.cache_data.clear()
-
-
-class FakeTime:
-    """A clock that only moves when something sleeps; records every sleep."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
 
 
 @pytest.fixture

@@ -30,8 +30,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import duckdb
 import pytest
-from conftest import LocalServer, Reply, local_settings, sample
-from upstreams import (
+
+from scrapers.config import PROJECT_ROOT, Settings
+from scrapers.http import PoliteSession
+from scrapers.refresh import refresh
+from scrapers.sources.entsoe import ZONES as ENTSOE_ZONES
+from scrapers.sources.entsoe import zone_label
+from tests.support.local_http import LocalServer, Reply, local_settings
+from tests.support.payloads import sample
+from tests.support.upstreams import (
     VAST_PATH,
     counts,
     rows,
@@ -40,12 +47,6 @@ from upstreams import (
     vast_doc,
     vast_type,
 )
-
-from scrapers.config import PROJECT_ROOT, Settings
-from scrapers.http import PoliteSession
-from scrapers.refresh import refresh
-from scrapers.sources.entsoe import ZONES as ENTSOE_ZONES
-from scrapers.sources.entsoe import zone_label
 
 SOURCES = ["vastai", "whattomine"]
 T0 = datetime(2026, 1, 5, 10, 7, tzinfo=UTC)

@@ -15,19 +15,17 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from app_store import APP, PAGES, page_text
 from streamlit.testing.v1 import AppTest
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "fault-matrix.md"
+from tests.support.app import APP, PAGES, open_page, page_text
+from tests.support.paths import ROOT
+
+DOC = ROOT / "docs" / "fault-matrix.md"
 SECTION = "## App and SQL console"
 
 
 def _page(monkeypatch: pytest.MonkeyPatch, db: Path, page: str) -> AppTest:
-    monkeypatch.setenv("RIGSHIFT_DB", str(db))
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    if page != "overview":
-        at.switch_page(f"app_pages/{page}.py").run()
-    return at
+    return open_page(monkeypatch, db, page)
 
 
 def _one_clear_error(at: AppTest, needle: str) -> None:
@@ -152,8 +150,10 @@ def test_doc_section_lists_every_case_with_its_test() -> None:
     rows = [line for line in section.splitlines() if line.startswith("| `")]
     assert len(rows) >= 8
     here = Path(__file__).read_text()
-    sandbox = (Path(__file__).parent / "test_sql_sandbox.py").read_text()
-    sandbox += (Path(__file__).parent / "browser" / "test_browser.py").read_text()
+    sandbox = (
+        ROOT / "tests" / "dashboard" / "engine" / "queries" / "test_sql_sandbox.py"
+    ).read_text()
+    sandbox += (ROOT / "tests" / "browser" / "test_browser.py").read_text()
     for row in rows:
         named = re.findall(r"`(test_\w+)", row)
         assert named, row
@@ -300,7 +300,7 @@ _SUGGESTING = ("dashboard/app.py", "dashboard/app_pages", "dashboard/ui", "dashb
 
 
 def _suggested_commands() -> list[tuple[str, str]]:
-    root = Path(__file__).resolve().parent.parent
+    root = ROOT
     files = []
     for part in _SUGGESTING:
         target = root / part
@@ -329,7 +329,7 @@ def test_app_words_every_suggested_command_parses() -> None:
 
 
 def test_app_words_no_advice_the_app_cannot_follow() -> None:
-    root = Path(__file__).resolve().parent.parent
+    root = ROOT
     for part in _SUGGESTING:
         target = root / part
         for path in [target] if target.is_file() else sorted(target.rglob("*.py")):

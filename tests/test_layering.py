@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-SCRAPERS = Path(__file__).resolve().parent.parent / "scrapers"
+from tests.support.paths import ROOT
+
+SCRAPERS = ROOT / "scrapers"
 
 
 def _imported_modules(path: Path) -> set[str]:

@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from app_store import page_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
@@ -26,8 +25,8 @@ from dashboard.engine.scenario import fleet_from_params, from_params
 from dashboard.engine.views.memo import MARGIN_CHART, memo_html
 from dashboard.engine.views.overview import build_overview
 from scrapers.store import read_connection
+from tests.support.app import open_page, page_text
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 MIXED = "H100 SXM:200,A100 80GB SXM:300,RTX 4090:500"
 
 # name -> (URL parameters, expected verdict label). The first five are the cases.
@@ -151,13 +150,7 @@ def test_alert_evaluator_gives_the_same_verdict(name: str, decisions: dict, demo
 
 
 def _page(monkeypatch: pytest.MonkeyPatch, db: Path, params: dict, page: str | None) -> AppTest:
-    monkeypatch.setenv("RIGSHIFT_DB", str(db))
-    at = AppTest.from_file(APP, default_timeout=90)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    if page:
-        at.switch_page(f"app_pages/{page}.py").run()
+    at = open_page(monkeypatch, db, page, params=params, timeout=90)
     assert not at.exception
     return at
 

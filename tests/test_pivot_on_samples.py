@@ -7,10 +7,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import LocalServer, Reply, sample
-from upstreams import VAST_PATH, serve_vastai, serve_whattomine, vast_doc, vast_handler
 
 from dashboard.cli.main import main
+from tests.support.local_http import LocalServer, Reply
+from tests.support.payloads import sample
+from tests.support.upstreams import (
+    VAST_PATH,
+    serve_vastai,
+    serve_whattomine,
+    vast_doc,
+    vast_handler,
+)
 
 POWER = 0.06
 

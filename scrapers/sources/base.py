@@ -58,7 +58,7 @@ class Source:
     kind: ClassVar[str]  # coins | rental | hardware | energy | carbon
     # The store tables ``parse`` writes (a Batch's keys are their names), as a dlt resource or
     # a Singer stream declares its own; their columns and natural keys live in the schema.
-    # tests/test_source_contract.py holds every registered source's samples to them.
+    # tests/scrapers/sources/test_contract.py holds every registered source's samples to them.
     tables: ClassVar[tuple[Table, ...]]
     title: ClassVar[str]
     base_url: ClassVar[str]

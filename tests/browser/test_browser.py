@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from app_store import build_app_store
 
 from benchmarks import browser_actions as ba
 from dashboard.engine.economics import verdict as v
+from tests.support.app import build_app_store
 
 pytestmark = pytest.mark.browser
 

@@ -1,0 +1,1 @@
+"""Test support: a real local HTTP server, tiny real stores, markets, the app in AppTest."""
