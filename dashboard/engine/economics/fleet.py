@@ -61,20 +61,7 @@ TABLE_COLUMNS = [
 ]
 TOTAL_LABEL = "Fleet total"
 # The page shows the table as two views: per GPU, and whole fleet (with the totals row).
-PER_GPU_COLUMNS = [
-    MODEL,
-    GPUS,
-    "best coin",
-    "mining net ($/GPU/day)",
-    "rental net ($/GPU/day)",
-    "spread ($/GPU/day)",
-    "payback (months)",
-    "resale ($/GPU)",
-    "NPV ($/GPU)",
-    "conversion cost ($/GPU)",
-    "rental rate ($/GPU-hour)",
-    "figures",
-]
+PER_GPU_COLUMNS = [c for c in TABLE_COLUMNS if "fleet" not in c]
 FLEET_COLUMNS = [
     MODEL,
     GPUS,
