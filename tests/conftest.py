@@ -24,11 +24,15 @@ if TYPE_CHECKING:  # the app's test harness imports Streamlit: only tests that u
 @pytest.fixture
 def server() -> Iterator[LocalServer]:
     """A running local HTTP server, shut down after the test."""
-    srv = LocalServer()
-    srv.thread.start()
-    yield srv
-    srv.httpd.shutdown()
-    srv.httpd.server_close()
+    with LocalServer() as srv:
+        yield srv
+
+
+@pytest.fixture
+def other_server() -> Iterator[LocalServer]:
+    """A second local server: another host:port, for redirects, keys and webhooks."""
+    with LocalServer() as srv:
+        yield srv
 
 
 @pytest.fixture

@@ -316,17 +316,12 @@ def env(server: LocalServer, tmp_path: Path) -> Iterator[Env]:
 @pytest.fixture(scope="module")
 def baseline(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store after one healthy refresh of both sources at T0, built once and copied."""
-    srv = LocalServer()
-    srv.thread.start()
     path = tmp_path_factory.mktemp("baseline") / "rigshift.duckdb"
-    try:
+    with LocalServer() as srv:
         serve_vastai(srv)
         serve_whattomine(srv)
         settings = local_settings(srv.url, path)
         results = refresh(settings, SOURCES, force=True, now=T0)
-    finally:
-        srv.httpd.shutdown()
-        srv.httpd.server_close()
     assert [r.status for r in results] == ["ok", "ok"]
     return path
 

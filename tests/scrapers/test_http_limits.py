@@ -8,7 +8,6 @@ import subprocess
 import sys
 import time
 import zlib
-from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
@@ -22,16 +21,6 @@ PATH = "/data.json"
 # Peak RSS bound for a child that met a 256 MiB robots.txt gzip bomb: the interpreter with
 # requests loaded is ~40 MB; reading the bomb uncapped would add 256 MiB (twice when joined).
 ROBOTS_BOMB_RSS_BOUND_KB = 150_000
-
-
-@pytest.fixture
-def other() -> Iterator[LocalServer]:
-    """A second local server: another host:port as far as redirects and keys are concerned."""
-    srv = LocalServer()
-    srv.thread.start()
-    yield srv
-    srv.httpd.shutdown()
-    srv.httpd.server_close()
 
 
 def drip(h) -> None:
@@ -121,20 +110,20 @@ def test_a_data_body_that_inflates_past_the_cap_is_refused(
 
 
 def test_a_redirect_to_an_undeclared_host_names_both(
-    server: LocalServer, other: LocalServer, settings: Settings
+    server: LocalServer, other_server: LocalServer, settings: Settings
 ) -> None:
-    server.route(PATH, Reply(b"", 302, headers={"Location": other.url + PATH}))
-    other.route(PATH, {"ok": True})
-    origin, target = server.url.split("//")[1], other.url.split("//")[1]
+    server.route(PATH, Reply(b"", 302, headers={"Location": other_server.url + PATH}))
+    other_server.route(PATH, {"ok": True})
+    origin, target = server.url.split("//")[1], other_server.url.split("//")[1]
     with PoliteSession(settings) as http:
         with pytest.raises(RedirectRefused) as caught:
             http.get(server.url + PATH, headers={"x-cg-demo-api-key": "SECRET"})
     assert origin in str(caught.value) and target in str(caught.value)
-    assert other.hits(PATH) == 0
+    assert other_server.hits(PATH) == 0
 
 
 def test_keys_do_not_follow_a_redirect_to_a_declared_host(
-    server: LocalServer, other: LocalServer, settings: Settings
+    server: LocalServer, other_server: LocalServer, settings: Settings
 ) -> None:
     seen: list[dict[str, str]] = []
 
@@ -142,9 +131,9 @@ def test_keys_do_not_follow_a_redirect_to_a_declared_host(
         seen.append(dict(h.headers))
         return Reply(json.dumps({"ok": True}).encode())
 
-    server.route(PATH, Reply(b"", 302, headers={"Location": other.url + PATH}))
-    other.route(PATH, record)
-    target = other.url.split("//")[1]
+    server.route(PATH, Reply(b"", 302, headers={"Location": other_server.url + PATH}))
+    other_server.route(PATH, record)
+    target = other_server.url.split("//")[1]
     with PoliteSession(settings) as http:
         resp = http.get(
             server.url + PATH,
@@ -154,7 +143,7 @@ def test_keys_do_not_follow_a_redirect_to_a_declared_host(
         )
     assert resp.body == b'{"ok": true}'
     assert seen and not any("SECRET" in v for v in seen[0].values())
-    assert all("SECRET" not in path for _, path, _ in other.requests)
+    assert all("SECRET" not in path for _, path, _ in other_server.requests)
 
 
 def test_keys_stay_on_a_same_host_redirect(server: LocalServer, settings: Settings) -> None:

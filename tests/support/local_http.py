@@ -29,7 +29,10 @@ Handler = Callable[[BaseHTTPRequestHandler], Reply]
 
 
 class LocalServer:
-    """A real HTTP server on 127.0.0.1 that answers by URL path (query ignored)."""
+    """A real HTTP server on 127.0.0.1 that answers by URL path (query ignored).
+
+    ``with LocalServer() as srv:`` serves while the block runs and shuts down after it.
+    """
 
     def __init__(self) -> None:
         self.routes: dict[str, Reply | Handler | list[Reply]] = {}
@@ -73,6 +76,14 @@ class LocalServer:
         self.thread = threading.Thread(
             target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
+
+    def __enter__(self) -> LocalServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
 
     @property
     def url(self) -> str:

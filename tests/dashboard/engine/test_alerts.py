@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -140,14 +139,10 @@ def test_cooldown_suppresses_repeats() -> None:
 
 
 @pytest.fixture
-def hook() -> Iterator[LocalServer]:
+def hook(other_server: LocalServer) -> LocalServer:
     """A second local server that receives webhook POSTs."""
-    srv = LocalServer()
-    srv.route("/hook", Reply(b'{"ok": true}'))
-    srv.thread.start()
-    yield srv
-    srv.httpd.shutdown()
-    srv.httpd.server_close()
+    other_server.route("/hook", Reply(b'{"ok": true}'))
+    return other_server
 
 
 @pytest.fixture

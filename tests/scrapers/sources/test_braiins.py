@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
@@ -163,19 +162,10 @@ def test_backfill_asks_only_the_history():
     assert [q.label for q in Braiins().history_queries(ctx)] == ["hashrate_value_history"]
 
 
-@pytest.fixture
-def learn() -> Iterator[LocalServer]:
-    """A second local server standing in for learn.braiins.com, where the API redirects."""
-    srv = LocalServer()
-    srv.thread.start()
-    yield srv
-    srv.httpd.shutdown()
-    srv.httpd.server_close()
-
-
 def test_refresh_follows_the_redirect_and_writes_rows(
-    server: LocalServer, learn: LocalServer, settings: Settings
+    server: LocalServer, other_server: LocalServer, settings: Settings
 ):
+    learn = other_server  # stands in for learn.braiins.com, where the API redirects
     for path in (HISTORY_PATH, STATS_PATH):
         server.route(path, Reply(b"", 302, "text/plain", {"Location": learn.url + path}))
     learn.route(HISTORY_PATH, sample("braiins", "hashrate_value_history.json"))
