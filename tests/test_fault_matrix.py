@@ -36,7 +36,7 @@ from scrapers.http import PoliteSession
 from scrapers.refresh import refresh
 from scrapers.sources.entsoe import ZONES as ENTSOE_ZONES
 from scrapers.sources.entsoe import zone_label
-from tests.support.local_http import LocalServer, Reply, local_settings
+from tests.support.local_http import LocalServer, Reply, dripping, local_settings
 from tests.support.payloads import sample
 from tests.support.upstreams import (
     VAST_PATH,
@@ -160,22 +160,8 @@ def too_large(env: Env) -> Settings:
     return replace(env.settings, max_response_bytes=cap)
 
 
-def drip(h):
-    h.send_response(200)
-    h.send_header("Content-Length", "1000")
-    h.end_headers()
-    for _ in range(20):
-        try:
-            h.wfile.write(b" ")
-            h.wfile.flush()
-        except OSError:
-            break
-        time.sleep(1.5)
-    return None
-
-
 def slow_drip(env: Env) -> Settings:
-    env.server.route(VAST_PATH, vast_with_spot(drip))
+    env.server.route(VAST_PATH, vast_with_spot(dripping(times=20)))
     return replace(env.settings, request_deadline_s=1.0)
 
 

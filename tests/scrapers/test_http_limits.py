@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 import zlib
 from dataclasses import replace
 
@@ -15,7 +14,7 @@ import pytest
 from scrapers.config import PROJECT_ROOT, Settings
 from scrapers.errors import HTTPStatusError, RedirectRefused, RequestDeadline, ResponseTooLarge
 from scrapers.http import ROBOTS_MAX_BYTES, PoliteSession
-from tests.support.local_http import LocalServer, Reply
+from tests.support.local_http import LocalServer, Reply, dripping
 
 PATH = "/data.json"
 # Peak RSS bound for a child that met a 256 MiB robots.txt gzip bomb: the interpreter with
@@ -23,31 +22,17 @@ PATH = "/data.json"
 ROBOTS_BOMB_RSS_BOUND_KB = 150_000
 
 
-def drip(h) -> None:
-    h.send_response(200)
-    h.send_header("Content-Length", "100")
-    h.end_headers()
-    for _ in range(100):
-        try:
-            h.wfile.write(b" ")
-            h.wfile.flush()
-        except OSError:
-            return None
-        time.sleep(1.5)
-    return None
-
-
 def test_a_dripping_body_ends_at_the_overall_deadline(
     server: LocalServer, settings: Settings
 ) -> None:
-    server.route(PATH, drip)
+    server.route(PATH, dripping())
     quick = replace(settings, request_deadline_s=2.0, timeout_s=5.0, retries=0)
     with PoliteSession(quick) as http, pytest.raises(RequestDeadline, match="2 s deadline"):
         http.get(server.url + PATH)
 
 
 def test_the_deadline_is_not_retried(server: LocalServer, settings: Settings) -> None:
-    server.route(PATH, drip)
+    server.route(PATH, dripping())
     quick = replace(settings, request_deadline_s=1.0, timeout_s=5.0, retries=2)
     with PoliteSession(quick) as http, pytest.raises(RequestDeadline):
         http.get(server.url + PATH)
@@ -169,20 +154,8 @@ def test_a_redirect_without_location_is_its_own_error(
             http.get(server.url + PATH)
 
 
-def drip_headers(h) -> None:
-    h.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
-    for _ in range(100):
-        try:
-            h.wfile.write(b"a")
-            h.wfile.flush()
-        except OSError:
-            return None
-        time.sleep(0.5)
-    return None
-
-
 def test_dripping_headers_also_end_at_the_deadline(server: LocalServer, settings: Settings) -> None:
-    server.route(PATH, drip_headers)
+    server.route(PATH, dripping(b"a", every_s=0.5, in_headers=True))
     quick = replace(settings, request_deadline_s=1.5, timeout_s=5.0, retries=0)
     with PoliteSession(quick) as http, pytest.raises(RequestDeadline, match="1.5 s deadline"):
         http.get(server.url + PATH)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,7 +26,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-Handler = Callable[[BaseHTTPRequestHandler], Reply]
+# A handler returns what to answer, or None when it wrote (or broke) the response itself.
+Handler = Callable[[BaseHTTPRequestHandler], Reply | None]
 
 
 class LocalServer:
@@ -103,6 +105,35 @@ class LocalServer:
     def hits(self, path: str) -> int:
         """How many requests reached ``path``."""
         return sum(1 for _, p, _ in self.requests if urlsplit(p).path == path)
+
+
+def dripping(
+    chunk: bytes = b" ", every_s: float = 1.5, times: int = 100, in_headers: bool = False
+) -> Handler:
+    """A handler sending ``chunk`` every ``every_s`` seconds until the client hangs up.
+
+    In the body (declared longer than it ever gets, so it never completes) or, with
+    ``in_headers``, inside a header line that never ends. ``times`` bounds the handler's
+    life should the client never give up.
+    """
+
+    def handle(h: BaseHTTPRequestHandler) -> None:
+        if in_headers:
+            h.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+        else:
+            h.send_response(200)
+            h.send_header("Content-Length", str(len(chunk) * times + 1))
+            h.end_headers()
+        for _ in range(times):
+            try:
+                h.wfile.write(chunk)
+                h.wfile.flush()
+            except OSError:  # the client gave up: what the tests wait for
+                return None
+            time.sleep(every_s)
+        return None
+
+    return handle
 
 
 def local_settings(url: str, db_path: Path, **overrides: Any) -> Settings:
