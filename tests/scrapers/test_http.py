@@ -69,17 +69,12 @@ def unaccepting_port() -> Iterator[int]:
 
 
 def test_user_agent_names_rigshift(server: LocalServer, settings: Settings) -> None:
-    seen: list[str] = []
-
-    def handler(h):
-        seen.append(h.headers["User-Agent"])
-        return OK
-
-    server.route(PATH, handler)
+    server.route(PATH, OK)
     with session(settings) as http:
         http.get(server.url + PATH)
-    assert seen and seen[0].startswith("RigShift/")
-    assert "+https://" in seen[0]  # a contact URL, never a browser UA
+    [agent] = server.sent(PATH, "User-Agent")
+    assert agent and agent.startswith("RigShift/")
+    assert "+https://" in agent  # a contact URL, never a browser UA
 
 
 def test_read_timeout_after_retries(server: LocalServer, settings: Settings) -> None:

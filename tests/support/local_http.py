@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,8 @@ class LocalServer:
     def __init__(self) -> None:
         self.routes: dict[str, Reply | Handler | list[Reply]] = {}
         self.requests: list[tuple[str, str, bytes]] = []
+        # Each request's URL path and headers, so tests read what was sent without a handler.
+        self.request_headers: list[tuple[str, Message]] = []
         owner = self
 
         class _H(BaseHTTPRequestHandler):
@@ -50,6 +53,7 @@ class LocalServer:
                 body = self.rfile.read(length) if length else b""
                 owner.requests.append((self.command, self.path, body))
                 path = urlsplit(self.path).path
+                owner.request_headers.append((path, self.headers))
                 route = owner.routes.get(path)
                 if route is None:
                     reply = Reply(b"not found", 404, "text/plain")
@@ -105,6 +109,14 @@ class LocalServer:
     def hits(self, path: str) -> int:
         """How many requests reached ``path``."""
         return sum(1 for _, p, _ in self.requests if urlsplit(p).path == path)
+
+    def headers(self, path: str) -> list[Message]:
+        """The headers of every request that reached ``path``, in order (names case-blind)."""
+        return [h for p, h in self.request_headers if p == path]
+
+    def sent(self, path: str, name: str) -> list[str | None]:
+        """The ``name`` header of every request that reached ``path``, in order."""
+        return [h.get(name) for h in self.headers(path)]
 
 
 def dripping(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -16,7 +15,6 @@ from scrapers.refresh import refresh
 from scrapers.sources.base import Context, Query
 from scrapers.sources.coingecko import COINS, CoinGecko, history_days
 from scrapers.store import read_connection
-from tests.support.local_http import Reply
 from tests.support.payloads import sample
 
 NOW = datetime(2025, 11, 29, 14, 20, tzinfo=UTC)
@@ -126,16 +124,10 @@ def test_no_key_no_header():
 
 
 def test_refresh_sends_the_key_and_writes_prices(server, settings):
-    seen: list[str | None] = []
-
-    def handler(h: BaseHTTPRequestHandler) -> Reply:
-        seen.append(h.headers.get("x-cg-demo-api-key"))
-        return Reply(sample("coingecko", "simple_price.json"))
-
-    server.route(PRICE_PATH, handler)
+    server.route(PRICE_PATH, sample("coingecko", "simple_price.json"))
     [result] = refresh(settings, ["coingecko"], now=NOW)
     assert result.status == "ok", result.error
-    assert seen == ["test-key"]
+    assert server.sent(PRICE_PATH, "x-cg-demo-api-key") == ["test-key"]
     with read_connection(settings.db_path) as con:
         [(count,)] = con.execute("SELECT count(*) FROM coin_network").fetchall()
     assert count == 7

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 from dataclasses import replace
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -17,7 +16,7 @@ from scrapers.schema import Row
 from scrapers.sources.base import Context
 from scrapers.sources.lambdacloud import INSTANCE_TYPES_URL, LambdaCloud, gpu_memory_gb
 from scrapers.store import read_connection
-from tests.support.local_http import LocalServer, Reply
+from tests.support.local_http import LocalServer
 from tests.support.payloads import fixture, sample
 
 NOW = datetime(2025, 11, 3, 14, 37, tzinfo=UTC)
@@ -154,16 +153,11 @@ def test_answer_without_data_raises() -> None:
 
 
 def test_refresh_stores_per_gpu_rows(server: LocalServer, settings: Settings) -> None:
-    seen: dict[str, str] = {}
-
-    def answer(handler: BaseHTTPRequestHandler) -> Reply:
-        seen["auth"] = handler.headers.get("Authorization", "")
-        return Reply(sample("lambda", "instance_types.json"))
-
-    server.route(PATH, answer)
+    server.route(PATH, sample("lambda", "instance_types.json"))
     [result] = refresh(settings, only=["lambda"], now=NOW)
     assert result.status == "ok", result.error
-    assert base64.b64decode(seen["auth"].split()[1]) == b"test-key:"
+    [auth] = server.sent(PATH, "Authorization")
+    assert auth and base64.b64decode(auth.split()[1]) == b"test-key:"
     with read_connection(settings.db_path) as con:
         rows = con.execute(
             "SELECT offer_id, rate_usd_per_gpu_hour, num_gpus, source FROM gpu_rental_offers "

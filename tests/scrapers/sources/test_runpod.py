@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -16,7 +15,7 @@ from scrapers.schema import Row
 from scrapers.sources.base import Context
 from scrapers.sources.runpod import GRAPHQL_URL, RunPod
 from scrapers.store import read_connection
-from tests.support.local_http import LocalServer, Reply
+from tests.support.local_http import LocalServer
 from tests.support.payloads import fixture, sample
 
 NOW = datetime(2025, 11, 3, 14, 37, tzinfo=UTC)
@@ -193,19 +192,13 @@ def test_malformed_json_raises() -> None:
 
 
 def test_refresh_posts_query_and_stores_rows(server: LocalServer, settings: Settings) -> None:
-    seen: dict[str, str] = {}
-
-    def answer(handler: BaseHTTPRequestHandler) -> Reply:
-        seen["auth"] = handler.headers.get("Authorization", "")
-        return Reply(sample("runpod", "gpu_types.json"))
-
-    server.route("/graphql", answer)
+    server.route("/graphql", sample("runpod", "gpu_types.json"))
     [result] = refresh(settings, only=["runpod"], now=NOW)
     assert result.status == "ok", result.error
     method, _, body = next(r for r in server.requests if r[1].startswith("/graphql"))
     assert method == "POST"
     assert "gpuTypes" in json.loads(body)["query"]
-    assert seen["auth"] == "Bearer test-key"
+    assert server.sent("/graphql", "Authorization") == ["Bearer test-key"]
     with read_connection(settings.db_path) as con:
         stored = con.execute(
             "SELECT rate_usd_per_gpu_hour, gpu_model, source, source_url FROM gpu_rental_offers "

@@ -133,20 +133,12 @@ def _token_settings(settings):
 
 
 def test_token_refresh_reads_answers_with_quota_headers(server, settings):
-    seen: list[str | None] = []
-
-    def answer(body: bytes):
-        def handler(request):
-            seen.append(request.headers.get("Authorization"))
-            return Reply(body, headers=QUOTA)
-
-        return handler
-
-    server.route("/coins.json", answer(sample("whattomine", "coins.json")))
-    server.route("/asic.json", answer(sample("whattomine", "asic.json")))
+    server.route("/coins.json", Reply(sample("whattomine", "coins.json"), headers=QUOTA))
+    server.route("/asic.json", Reply(sample("whattomine", "asic.json"), headers=QUOTA))
     [result] = refresh(_token_settings(settings), ["whattomine"], now=NOW)
     assert result.status == "ok", result.error
-    assert seen == ["Token wtm-token", "Token wtm-token"]
+    for path in ("/coins.json", "/asic.json"):
+        assert server.sent(path, "Authorization") == ["Token wtm-token"]
 
 
 def test_spent_quota_429_fails_at_once_with_a_one_line_error(server, settings):
