@@ -36,7 +36,7 @@ from scrapers.http import PoliteSession
 from scrapers.refresh import refresh
 from scrapers.sources.entsoe import ZONES as ENTSOE_ZONES
 from scrapers.sources.entsoe import zone_label
-from tests.support.local_http import LocalServer, Reply, dripping, local_settings
+from tests.support.local_http import LocalServer, Reply, cli_env, dripping, local_settings
 from tests.support.payloads import sample
 from tests.support.upstreams import (
     VAST_PATH,
@@ -436,7 +436,7 @@ def writer_holds_lock(db: str) -> bool:
     return False
 
 
-def test_sigkill_during_write(env: Env, baseline: Path, tmp_path: Path) -> None:
+def test_sigkill_during_write(env: Env, baseline: Path) -> None:
     db = start_from(baseline, env)
     healthy(env)
     previous = vast_rows(db)
@@ -447,13 +447,7 @@ def test_sigkill_during_write(env: Env, baseline: Path, tmp_path: Path) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "dashboard.cli.main", "refresh", "--source", "vastai", "--force"],
         cwd=PROJECT_ROOT,
-        env={
-            **os.environ,
-            "RIGSHIFT_DB": db,
-            "RIGSHIFT_CONFIG": str(tmp_path / "none.toml"),
-            "RIGSHIFT_VASTAI_BASE_URL": env.server.url,
-            "RIGSHIFT_HTTP_MIN_INTERVAL_S": "0",
-        },
+        env={**os.environ, **cli_env(env.server.url, db, ["vastai"])},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -734,16 +728,9 @@ def test_future_price_leaves_market_page_and_pivot_unaffected(
 # -- Local faults around a refresh (docs: "Local faults") -----------------------------------
 
 
-def cli_env(env: Env, db: str, tmp_path: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "RIGSHIFT_DB": db,
-        "RIGSHIFT_CONFIG": str(tmp_path / "none.toml"),
-        "RIGSHIFT_VASTAI_BASE_URL": env.server.url,
-        "RIGSHIFT_WHATTOMINE_BASE_URL": env.server.url,
-        "RIGSHIFT_HTTP_MIN_INTERVAL_S": "0",
-        "RIGSHIFT_HTTP_RETRIES": "0",
-    }
+def refresh_env(env: Env, db: str) -> dict[str, str]:
+    """The environment of a CLI refresh of both sources against the fault's server."""
+    return {**os.environ, **cli_env(env.server.url, db, SOURCES, retries="0")}
 
 
 REFRESH_BOTH = [sys.executable, "-m", "dashboard.cli.main", "refresh", "--force"]
@@ -759,7 +746,7 @@ def test_foreign_database_is_refused(env: Env, tmp_path: Path) -> None:
     done = subprocess.run(
         REFRESH_BOTH,
         cwd=PROJECT_ROOT,
-        env=cli_env(env, db, tmp_path),
+        env=refresh_env(env, db),
         capture_output=True,
         text=True,
         timeout=120,
@@ -783,9 +770,7 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
-def test_disk_full_fails_each_source_and_the_run_goes_on(
-    env: Env, baseline: Path, tmp_path: Path
-) -> None:
+def test_disk_full_fails_each_source_and_the_run_goes_on(env: Env, baseline: Path) -> None:
     db = start_from(baseline, env)
     previous = vast_rows(db)
     coins = rows(db, "SELECT * FROM coin_network ORDER BY ALL")
@@ -795,7 +780,7 @@ def test_disk_full_fails_each_source_and_the_run_goes_on(
     done = subprocess.run(
         [sys.executable, "-c", DISK_FULL_CHILD, *args],
         cwd=PROJECT_ROOT,
-        env=cli_env(env, db, tmp_path),
+        env=refresh_env(env, db),
         capture_output=True,
         text=True,
         timeout=120,
@@ -810,7 +795,7 @@ def test_disk_full_fails_each_source_and_the_run_goes_on(
     assert rows(db, "SELECT * FROM coin_network ORDER BY ALL") == coins
 
 
-def test_closed_stdout_does_not_stop_the_refresh(env: Env, baseline: Path, tmp_path: Path) -> None:
+def test_closed_stdout_does_not_stop_the_refresh(env: Env, baseline: Path) -> None:
     db = start_from(baseline, env)
     healthy(env)
     runs_before = rows(db, "SELECT count(*) FROM scrape_runs WHERE status = 'ok'")[0][0]
@@ -827,7 +812,7 @@ def test_closed_stdout_does_not_stop_the_refresh(env: Env, baseline: Path, tmp_p
             "whattomine",
         ],
         cwd=PROJECT_ROOT,
-        env=cli_env(env, db, tmp_path),
+        env=refresh_env(env, db),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from dashboard.cli.main import main
-from tests.support.local_http import LocalServer, Reply
+from tests.support.local_http import LocalServer, Reply, point_cli
 from tests.support.payloads import sample
 from tests.support.upstreams import (
     VAST_PATH,
@@ -26,14 +26,7 @@ POWER = 0.06
 def db(monkeypatch: pytest.MonkeyPatch, server: LocalServer, tmp_path: Path) -> str:
     """Refresh vastai and whattomine from their recorded samples into a fresh store."""
     path = str(tmp_path / "rigshift.duckdb")
-    for name, value in {
-        "RIGSHIFT_DB": path,
-        "RIGSHIFT_CONFIG": str(tmp_path / "none.toml"),
-        "RIGSHIFT_VASTAI_BASE_URL": server.url,
-        "RIGSHIFT_WHATTOMINE_BASE_URL": server.url,
-        "RIGSHIFT_HTTP_MIN_INTERVAL_S": "0",
-    }.items():
-        monkeypatch.setenv(name, value)
+    point_cli(monkeypatch, server.url, path)
     serve_vastai(server)
     serve_whattomine(server)
     assert main(["refresh", "--source", "vastai", "--source", "whattomine", "--quiet"]) == 0

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from scrapers.config import PROJECT_ROOT
 from scrapers.store import Store
-from tests.support.local_http import LocalServer, Reply
+from tests.support.local_http import LocalServer, Reply, cli_env
 from tests.support.upstreams import VAST_PATH, counts, rows, vast_doc, vast_type
 
 ITERATIONS = 15
@@ -105,14 +105,7 @@ def test_refresh_loop_and_reader_run_together(server: LocalServer, tmp_path: Pat
     server.route(VAST_PATH, changing)
     db = tmp_path / "rigshift.duckdb"
     Store(str(db)).init()
-    env = {
-        **os.environ,
-        "RIGSHIFT_DB": str(db),
-        "RIGSHIFT_CONFIG": str(tmp_path / "none.toml"),
-        "RIGSHIFT_VASTAI_BASE_URL": server.url,
-        "RIGSHIFT_HTTP_MIN_INTERVAL_S": "0",
-        "RIGSHIFT_HTTP_RETRIES": "0",
-    }
+    env = {**os.environ, **cli_env(server.url, db, ["vastai"], retries="0")}
     stop = tmp_path / "stop"
     reader = python(READER, str(db), str(stop), str(SAMPLE_OFFERS), env=env)
     writer = python(WRITER, str(ITERATIONS), env=env)

@@ -10,22 +10,14 @@ import time
 from pathlib import Path
 
 from scrapers.config import PROJECT_ROOT
-from tests.support.local_http import LocalServer, Reply
+from tests.support.local_http import LocalServer, Reply, cli_env
 from tests.support.payloads import sample
 from tests.support.upstreams import VAST_PATH, counts, rows, vast_type
 
 
 def refresh_env(server: LocalServer, db: Path) -> dict[str, str]:
     """The environment of a CLI refresh against the local server."""
-    return {
-        **os.environ,
-        "RIGSHIFT_DB": str(db),
-        "RIGSHIFT_CONFIG": str(db.parent / "none.toml"),
-        "RIGSHIFT_VASTAI_BASE_URL": server.url,
-        "RIGSHIFT_HTTP_MIN_INTERVAL_S": "0",
-        "RIGSHIFT_HTTP_RETRIES": "0",
-        "RIGSHIFT_HTTP_TIMEOUT_S": "30",
-    }
+    return {**os.environ, **cli_env(server.url, db, ["vastai"], retries="0", timeout_s="30")}
 
 
 def start_refresh(env: dict[str, str]) -> subprocess.Popen[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.cli.main import main
-from tests.support.local_http import LocalServer, Reply
+from tests.support.local_http import LocalServer, Reply, point_cli
 from tests.support.upstreams import (
     VAST_PATH,
     avoid_hour_rollover,
@@ -28,19 +28,15 @@ BOTH = ["--source", "vastai", "--source", "whattomine"]
 def db(monkeypatch: pytest.MonkeyPatch, server: LocalServer, tmp_path: Path) -> str:
     """Environment pointing vastai and whattomine at the local server; returns the DB path."""
     path = str(tmp_path / "rigshift.duckdb")
-    env = {
-        "RIGSHIFT_DB": path,
-        "RIGSHIFT_CONFIG": str(tmp_path / "none.toml"),
-        "RIGSHIFT_VASTAI_BASE_URL": server.url,
-        "RIGSHIFT_WHATTOMINE_BASE_URL": server.url,
-        "RIGSHIFT_HTTP_MIN_INTERVAL_S": "0",
-        "RIGSHIFT_HTTP_RETRIES": "1",
-        "RIGSHIFT_HTTP_BACKOFF_S": "0.01",
-        "RIGSHIFT_HTTP_TIMEOUT_S": "2",
-        "RIGSHIFT_HTTP_CONNECT_TIMEOUT_S": "1",
-    }
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
+    point_cli(
+        monkeypatch,
+        server.url,
+        path,
+        retries="1",
+        backoff_s="0.01",
+        timeout_s="2",
+        connect_timeout_s="1",
+    )
     serve_vastai(server)
     serve_whattomine(server)
     return path

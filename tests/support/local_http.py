@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+import pytest
 
 from scrapers.config import Settings
 from scrapers.sources import source_ids
@@ -27,6 +29,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+# The two sources most end-to-end tests serve from their recorded samples (tests.support.upstreams).
+SERVED = ("vastai", "whattomine")
 # A handler returns what to answer, or None when it wrote (or broke) the response itself.
 Handler = Callable[[BaseHTTPRequestHandler], Reply | None]
 
@@ -162,6 +166,35 @@ def local_settings(url: str, db_path: Path, **overrides: Any) -> Settings:
         backoff_base_s=0.01,
     )
     return replace(base, **overrides)
+
+
+def cli_env(
+    url: str, db_path: Path | str, sources: Iterable[str] = SERVED, **http: str
+) -> dict[str, str]:
+    """The environment of a CLI run on the store at ``db_path``, ``sources`` rebased onto ``url``.
+
+    No config file (a path beside the store that does not exist) and no pacing floor; each
+    ``http`` item sets ``RIGSHIFT_HTTP_<NAME>``, e.g. ``retries="0"``.
+    """
+    return {
+        "RIGSHIFT_DB": str(db_path),
+        "RIGSHIFT_CONFIG": str(Path(db_path).parent / "none.toml"),
+        **{f"RIGSHIFT_{sid.upper()}_BASE_URL": url for sid in sources},
+        "RIGSHIFT_HTTP_MIN_INTERVAL_S": "0",
+        **{f"RIGSHIFT_HTTP_{name.upper()}": value for name, value in http.items()},
+    }
+
+
+def point_cli(
+    monkeypatch: pytest.MonkeyPatch,
+    url: str,
+    db_path: Path | str,
+    sources: Iterable[str] = SERVED,
+    **http: str,
+) -> None:
+    """Set ``cli_env(url, db_path, sources, **http)`` for the rest of the test."""
+    for name, value in cli_env(url, db_path, sources, **http).items():
+        monkeypatch.setenv(name, value)
 
 
 class FakeTime:

@@ -18,7 +18,7 @@ from dashboard.cli.main import build_parser, main
 from scrapers.config import PROJECT_ROOT
 from scrapers.refresh import describe
 from scrapers.store import Store
-from tests.support.local_http import LocalServer, Reply
+from tests.support.local_http import LocalServer, Reply, point_cli
 from tests.support.upstreams import VAST_PATH, serve_vastai, serve_whattomine
 
 
@@ -26,16 +26,7 @@ from tests.support.upstreams import VAST_PATH, serve_vastai, serve_whattomine
 def env(monkeypatch: pytest.MonkeyPatch, server: LocalServer, tmp_path: Path) -> Path:
     """The CLI's environment pointed at the local server and a temp store; returns its path."""
     path = tmp_path / "rigshift.duckdb"
-    values = {
-        "RIGSHIFT_DB": str(path),
-        "RIGSHIFT_CONFIG": str(tmp_path / "none.toml"),
-        "RIGSHIFT_VASTAI_BASE_URL": server.url,
-        "RIGSHIFT_WHATTOMINE_BASE_URL": server.url,
-        "RIGSHIFT_HTTP_MIN_INTERVAL_S": "0",
-        "RIGSHIFT_HTTP_RETRIES": "0",
-    }
-    for name, value in values.items():
-        monkeypatch.setenv(name, value)
+    point_cli(monkeypatch, server.url, path, retries="0")
     serve_vastai(server)
     serve_whattomine(server)
     return path

@@ -21,7 +21,7 @@ from scrapers.errors import ConfigError
 from scrapers.refresh import refresh
 from scrapers.store import read_connection
 from tests.support.app import build_app_store
-from tests.support.local_http import LocalServer, Reply, local_settings
+from tests.support.local_http import LocalServer, Reply, local_settings, point_cli
 from tests.support.upstreams import VAST_PATH, vast_doc, vast_handler
 
 NOW = datetime(2026, 10, 1, 12, 0)
@@ -172,11 +172,7 @@ def week_old_store(
     settings.alert_rules_path.write_text(
         json.dumps({"webhook": f"{hook.url}/hook", "rules": [WEEKLY_MOVE]})
     )
-    monkeypatch.setenv("RIGSHIFT_DB", settings.db_path)
-    monkeypatch.setenv("RIGSHIFT_CONFIG", str(tmp_path / "absent.toml"))
-    monkeypatch.setenv("RIGSHIFT_VASTAI_BASE_URL", server.url)
-    monkeypatch.setenv("RIGSHIFT_HTTP_MIN_INTERVAL_S", "0")
-    monkeypatch.setenv("RIGSHIFT_HTTP_RETRIES", "0")
+    point_cli(monkeypatch, server.url, settings.db_path, ["vastai"], retries="0")
     return settings
 
 
