@@ -9,13 +9,13 @@ import pytest
 
 from scrapers.config import Settings
 from scrapers.gpu_models import KNOWN_MODELS, canonical_gpu
-from scrapers.http import Response
 from scrapers.refresh import unknown_gpu_names
-from scrapers.schema import Batch
+from scrapers.schema import GPU_RENTAL_OFFERS, Batch
 from scrapers.sources.base import Context
-from scrapers.sources.runpod import GRAPHQL_URL, RunPod
+from scrapers.sources.runpod import RunPod
 from scrapers.units import mb_to_gb
 from tests.support.payloads import sample
+from tests.support.sources import parse_rows
 
 
 @pytest.mark.parametrize(
@@ -292,9 +292,7 @@ def _runpod_rows_with(names: list[str]) -> Batch:
         gpu["id"] = gpu["displayName"] = name
     source = RunPod()
     ctx = Context(settings=Settings(), now=datetime(2025, 11, 3, 14, tzinfo=UTC))
-    query = source.queries(ctx)[0]
-    response = Response(GRAPHQL_URL, 200, json.dumps(body).encode(), "application/json", ctx.now)
-    return source.parse(query, response, ctx)
+    return {GPU_RENTAL_OFFERS.name: parse_rows(source, source.queries(ctx)[0], body, ctx)}
 
 
 def test_invented_names_are_stored_with_null_id_and_reported_unknown() -> None:

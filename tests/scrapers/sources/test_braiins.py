@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
@@ -10,7 +9,6 @@ import pytest
 
 from scrapers.config import Settings
 from scrapers.errors import ParseError
-from scrapers.http import Response
 from scrapers.refresh import refresh
 from scrapers.sources.base import Context, Query
 from scrapers.sources.braiins import HISTORY_URL, STATS_URL, Braiins, point_day
@@ -18,6 +16,7 @@ from scrapers.store import read_connection
 from scrapers.units import usd_per_th_day_to_usd_per_ph_day
 from tests.support.local_http import LocalServer, Reply
 from tests.support.payloads import sample
+from tests.support.sources import parse_rows
 
 NOW = datetime(2026, 3, 10, 12, 30, tzinfo=UTC)
 CTX = Context(settings=Settings(), now=NOW)
@@ -28,9 +27,7 @@ STATS_PATH = urlsplit(STATS_URL).path
 
 
 def parse(query: Query, body: bytes | object, ctx: Context = CTX) -> list[dict]:
-    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    response = Response(query.url, 200, raw, "application/json", NOW)
-    return Braiins().parse(query, response, ctx)["btc_hashprice"]
+    return parse_rows(Braiins(), query, body, ctx)
 
 
 def by_day(rows: list[dict]) -> dict[date, float]:

@@ -9,13 +9,13 @@ import pytest
 
 from scrapers.config import Settings
 from scrapers.errors import ParseError
-from scrapers.http import Response
 from scrapers.refresh import refresh
 from scrapers.regions import iso2
 from scrapers.sources.base import Context, Query
 from scrapers.sources.carbon import CSV_URL, Carbon
 from scrapers.store import read_connection
 from tests.support.payloads import sample
+from tests.support.sources import parse_rows
 
 NOW = datetime(2025, 12, 10, 9, 0, tzinfo=UTC)
 CTX = Context(settings=Settings(), now=NOW)
@@ -24,8 +24,7 @@ HEADER = "country,year,iso_code,population,carbon_intensity_elec,coal_share_elec
 
 
 def parse(text: str | bytes, ctx: Context = CTX) -> list[dict]:
-    body = text if isinstance(text, bytes) else text.encode()
-    return Carbon().parse(QUERY, Response(CSV_URL, 200, body, "text/csv", NOW), ctx)["grid_carbon"]
+    return parse_rows(Carbon(), QUERY, text, ctx)
 
 
 def keyed(text: str | bytes) -> dict[tuple[str, int], dict]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -10,12 +9,12 @@ import pytest
 
 from scrapers.config import Settings
 from scrapers.errors import ParseError
-from scrapers.http import Response
 from scrapers.refresh import refresh
 from scrapers.sources.base import Context, Query
 from scrapers.sources.coingecko import COINS, CoinGecko, history_days
 from scrapers.store import read_connection
 from tests.support.payloads import sample
+from tests.support.sources import parse_rows
 
 NOW = datetime(2025, 11, 29, 14, 20, tzinfo=UTC)
 CTX = Context(settings=Settings(), now=NOW)
@@ -27,8 +26,7 @@ T0_MS = 1_764_288_000_000  # 2025-11-28 00:00 UTC
 
 
 def parse(query: Query, body: bytes | Any, ctx: Context = CTX) -> list[dict]:
-    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    return CoinGecko().parse(query, Response(query.url, 200, raw, "", NOW), ctx)["coin_network"]
+    return parse_rows(CoinGecko(), query, body, ctx)
 
 
 def test_sample_prices_every_coin_by_ticker():

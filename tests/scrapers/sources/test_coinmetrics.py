@@ -12,13 +12,14 @@ import pytest
 
 from scrapers.config import Settings
 from scrapers.errors import FetchError, ParseError
-from scrapers.http import PoliteSession, Response
+from scrapers.http import PoliteSession
 from scrapers.refresh import refresh
 from scrapers.sources.base import Context, Query
 from scrapers.sources.coinmetrics import URL, CoinMetrics
 from scrapers.store import read_connection
 from tests.support.local_http import Reply
 from tests.support.payloads import sample
+from tests.support.sources import parse_rows
 
 NOW = datetime(2025, 11, 29, 14, 20, tzinfo=UTC)
 CTX = Context(settings=Settings(), now=NOW)
@@ -36,8 +37,7 @@ ETC_DAY = {
 
 
 def parse(body: bytes | Any, ctx: Context = CTX) -> list[dict]:
-    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    return CoinMetrics().parse(QUERY, Response(URL, 200, raw, "", NOW), ctx)["coin_network"]
+    return parse_rows(CoinMetrics(), QUERY, body, ctx)
 
 
 def one(item: dict[str, Any]) -> dict:

@@ -11,13 +11,14 @@ import pytest
 
 from scrapers.config import Settings
 from scrapers.errors import ParseError
-from scrapers.http import PoliteSession, Response
+from scrapers.http import PoliteSession
 from scrapers.refresh import refresh
 from scrapers.sources.base import Context, Query
 from scrapers.sources.eia import RETAIL_SALES_URL, Eia, redact_key
 from scrapers.store import read_connection
 from tests.support.local_http import Reply
 from tests.support.payloads import fixture, sample
+from tests.support.sources import parse_rows
 
 NOW = datetime(2025, 11, 24, 16, 30, tzinfo=UTC)
 CTX = Context(settings=Settings(api_keys={"eia": "k"}), now=NOW)
@@ -26,8 +27,7 @@ PATH = urlsplit(RETAIL_SALES_URL).path
 
 
 def parse(body: bytes) -> list[dict]:
-    response = Response(RETAIL_SALES_URL, 200, body, "application/json", NOW)
-    return Eia().parse(QUERY, response, CTX)["energy_prices"]
+    return parse_rows(Eia(), QUERY, body, CTX)
 
 
 def keyed(body: bytes) -> dict[tuple[str, str, date], dict]:

@@ -11,12 +11,12 @@ import pytest
 from scrapers.config import Settings
 from scrapers.errors import ParseError
 from scrapers.fx import FX_FILE, usd_per_eur, usd_per_eur_table
-from scrapers.http import Response
 from scrapers.refresh import refresh
 from scrapers.sources.base import Context, Query
 from scrapers.sources.ember import CSV_URL, Ember
 from scrapers.store import read_connection
 from tests.support.payloads import sample
+from tests.support.sources import parse_rows
 
 NOW = datetime(2025, 12, 10, 9, 0, tzinfo=UTC)
 CTX = Context(settings=Settings(), now=NOW)
@@ -25,8 +25,7 @@ HEADER = "Country,ISO3 Code,Date,Price (EUR/MWhe)\n"
 
 
 def parse(text: str | bytes, ctx: Context = CTX) -> list[dict]:
-    body = text if isinstance(text, bytes) else text.encode()
-    return Ember().parse(QUERY, Response(CSV_URL, 200, body, "text/csv", NOW), ctx)["energy_prices"]
+    return parse_rows(Ember(), QUERY, text, ctx)
 
 
 def test_sample_has_eight_countries_by_iso2():

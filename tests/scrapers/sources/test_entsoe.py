@@ -12,7 +12,7 @@ import pytest
 from scrapers.config import Settings
 from scrapers.errors import ParseError
 from scrapers.fx import usd_per_eur
-from scrapers.http import PoliteSession, Response
+from scrapers.http import PoliteSession
 from scrapers.refresh import refresh
 from scrapers.sources.base import Context, Query
 from scrapers.sources.entsoe import (
@@ -29,6 +29,7 @@ from scrapers.sources.entsoe import (
 from scrapers.store import read_connection
 from tests.support.local_http import LocalServer, Reply
 from tests.support.payloads import sample
+from tests.support.sources import parse_rows
 
 NOW = datetime(2026, 3, 10, 12, 30, tzinfo=UTC)
 CTX = Context(settings=Settings(api_keys={"entsoe": "SECRET"}), now=NOW)
@@ -39,8 +40,7 @@ NS_70 = "urn:iec62325.351:tc57wg16:451-3:publicationdocument:7:0"
 
 def parse(body: bytes, zone: str = "NL", ctx: Context = CTX) -> list[dict]:
     query = Query(url=API_URL, label=zone_label(zone), extra={"zone": zone})
-    response = Response(API_URL, 200, body, "application/xml", NOW)
-    return Entsoe().parse(query, response, ctx)["energy_prices"]
+    return parse_rows(Entsoe(), query, body, ctx)
 
 
 def document(*series: str, ns: str = NS_73) -> bytes:

@@ -10,7 +10,6 @@ import pytest
 
 from scrapers.config import Settings
 from scrapers.errors import ParseError
-from scrapers.http import Response
 from scrapers.refresh import refresh
 from scrapers.schema import Row
 from scrapers.sources.base import Context
@@ -18,6 +17,7 @@ from scrapers.sources.lambdacloud import INSTANCE_TYPES_URL, LambdaCloud, gpu_me
 from scrapers.store import read_connection
 from tests.support.local_http import LocalServer
 from tests.support.payloads import fixture, sample
+from tests.support.sources import parse_rows
 
 NOW = datetime(2025, 11, 3, 14, 37, tzinfo=UTC)
 CTX = Context(settings=Settings(api_keys={"lambda": "secret_abc"}), now=NOW)
@@ -27,9 +27,7 @@ PATH = "/api/v1/instance-types"
 def parse(body: bytes) -> dict[str, Row]:
     """Offer rows by offer id parsed from an instance-types body."""
     source = LambdaCloud()
-    response = Response(INSTANCE_TYPES_URL, 200, body, "application/json", NOW)
-    rows = source.parse(source.queries(CTX)[0], response, CTX)["gpu_rental_offers"]
-    return {r["offer_id"]: r for r in rows}
+    return {r["offer_id"]: r for r in parse_rows(source, source.queries(CTX)[0], body, CTX)}
 
 
 @pytest.fixture(scope="module")

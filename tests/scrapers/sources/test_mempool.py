@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -11,7 +10,6 @@ import pytest
 
 from scrapers.config import Settings
 from scrapers.errors import ParseError
-from scrapers.http import Response
 from scrapers.refresh import refresh
 from scrapers.sources.base import Context, Query
 from scrapers.sources.mempool import (
@@ -23,6 +21,7 @@ from scrapers.sources.mempool import (
 )
 from scrapers.store import read_connection
 from tests.support.payloads import sample
+from tests.support.sources import parse_rows
 
 NOW = datetime(2025, 11, 29, 14, 20, tzinfo=UTC)
 CTX = Context(settings=Settings(), now=NOW)
@@ -33,9 +32,7 @@ T0 = 1_763_251_200  # 2025-11-16 00:00 UTC
 
 
 def parse(query: Query, body: bytes | dict[str, Any], ctx: Context = CTX) -> list[dict]:
-    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    response = Response(query.url, 200, raw, "application/json", NOW)
-    return Mempool().parse(query, response, ctx)["coin_network"]
+    return parse_rows(Mempool(), query, body, ctx)
 
 
 def by_day(rows: list[dict]) -> dict[date, dict]:

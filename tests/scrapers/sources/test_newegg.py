@@ -10,13 +10,13 @@ import pytest
 
 from scrapers.config import Settings
 from scrapers.errors import ParseError
-from scrapers.http import Response
 from scrapers.refresh import refresh
 from scrapers.sources.base import Context, Query
 from scrapers.sources.newegg import SEARCH_URL, SEARCHES, Newegg, item_id
 from scrapers.store import read_connection
 from tests.support.local_http import Reply
 from tests.support.payloads import fixture, sample
+from tests.support.sources import parse_rows
 
 NOW = datetime(2025, 11, 24, 16, 30, tzinfo=UTC)
 CTX = Context(settings=Settings(), now=NOW)
@@ -24,8 +24,7 @@ QUERY = Query(url=SEARCH_URL, params={"d": "rtx 3090"}, label="rtx_3090")
 
 
 def parse(body: bytes) -> list[dict]:
-    response = Response(SEARCH_URL, 200, body, "text/html", NOW)
-    return Newegg().parse(QUERY, response, CTX)["gpu_hardware_prices"]
+    return parse_rows(Newegg(), QUERY, body, CTX)
 
 
 def by_id(body: bytes) -> dict[str, dict]:

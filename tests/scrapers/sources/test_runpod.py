@@ -9,7 +9,6 @@ import pytest
 
 from scrapers.config import Settings
 from scrapers.errors import ParseError
-from scrapers.http import Response
 from scrapers.refresh import refresh
 from scrapers.schema import Row
 from scrapers.sources.base import Context
@@ -17,6 +16,7 @@ from scrapers.sources.runpod import GRAPHQL_URL, RunPod
 from scrapers.store import read_connection
 from tests.support.local_http import LocalServer
 from tests.support.payloads import fixture, sample
+from tests.support.sources import parse_rows
 
 NOW = datetime(2025, 11, 3, 14, 37, tzinfo=UTC)
 CTX = Context(settings=Settings(), now=NOW)
@@ -25,9 +25,7 @@ CTX = Context(settings=Settings(), now=NOW)
 def parse(body: bytes) -> list[Row]:
     """Offer rows parsed from a GraphQL body."""
     source = RunPod()
-    query = source.queries(CTX)[0]
-    response = Response(GRAPHQL_URL, 200, body, "application/json", NOW)
-    return source.parse(query, response, CTX)["gpu_rental_offers"]
+    return parse_rows(source, source.queries(CTX)[0], body, CTX)
 
 
 def by_offer(rows: list[Row]) -> dict[str, Row]:

@@ -8,7 +8,6 @@ import pytest
 
 from scrapers.config import Settings
 from scrapers.errors import ParseError
-from scrapers.http import Response
 from scrapers.refresh import refresh
 from scrapers.schema import Row
 from scrapers.sources.base import Context
@@ -16,18 +15,22 @@ from scrapers.sources.tomshardware import ARTICLE_URL, TomsHardware, data_month,
 from scrapers.store import read_connection
 from tests.support.local_http import LocalServer, Reply
 from tests.support.payloads import fixture, sample
+from tests.support.sources import parse_rows
 
 NOW = datetime(2025, 12, 10, 8, 15, tzinfo=UTC)
 CTX = Context(settings=Settings(), now=NOW)
 PATH = "/news/gpus-historical-ebay-pricing"
 
 
+def rows_of(body: bytes, ctx: Context = CTX) -> list[Row]:
+    """Price rows parsed from an article body."""
+    source = TomsHardware()
+    return parse_rows(source, source.queries(ctx)[0], body, ctx)
+
+
 def parse(body: bytes, ctx: Context = CTX) -> dict[str, Row]:
     """Price rows by title parsed from an article body."""
-    source = TomsHardware()
-    response = Response(ARTICLE_URL, 200, body, "text/html; charset=utf-8", NOW)
-    rows = source.parse(source.queries(ctx)[0], response, ctx)["gpu_hardware_prices"]
-    return {r["title"]: r for r in rows}
+    return {r["title"]: r for r in rows_of(body, ctx)}
 
 
 @pytest.fixture(scope="module")
@@ -139,10 +142,7 @@ def test_page_without_any_date_uses_the_fetch_month() -> None:
 
 
 def test_each_table_takes_the_month_of_its_heading() -> None:
-    source = TomsHardware()
-    body = fixture("tomshardware", "two_months.html")
-    response = Response(ARTICLE_URL, 200, body, "text/html", NOW)
-    rows = source.parse(source.queries(CTX)[0], response, CTX)["gpu_hardware_prices"]
+    rows = rows_of(fixture("tomshardware", "two_months.html"))
     assert sorted((r["observed_at"], r["price_usd"]) for r in rows) == [
         (datetime(2025, 10, 1), 789.0),
         (datetime(2025, 11, 1), 796.0),

@@ -11,10 +11,10 @@ import pyarrow as pa
 import pytest
 
 from scrapers.config import Settings
-from scrapers.http import Response
 from scrapers.sources.base import Context
 from scrapers.sources.vastai import VastAi, parse_offer, parse_offers
 from tests.support.payloads import sample
+from tests.support.sources import parse_rows
 
 CTX = Context(settings=Settings(), now=datetime(2026, 11, 1, 12, 7, tzinfo=UTC))
 
@@ -48,9 +48,7 @@ def test_sample_rows_match_the_scalar_rule(label: str) -> None:
 def test_parse_returns_one_arrow_table() -> None:
     # Its columns are the schema's: tests/scrapers/sources/test_contract.py checks every source's.
     body = sample("vastai", "spot.json")
-    query = VastAi().queries(CTX)[1]
-    table = VastAi().parse(query, Response(query.url, 200, body, "json", CTX.now), CTX)
-    offers = table["gpu_rental_offers"]
+    offers = parse_rows(VastAi(), VastAi().queries(CTX)[1], body, CTX)
     assert isinstance(offers, pa.Table)
     assert set(offers["pricing_type"].to_pylist()) == {"spot"}
 
@@ -170,8 +168,6 @@ def test_a_search_answering_no_usable_offer_fails() -> None:
     from scrapers.errors import EmptyDataError
     from scrapers.sources.base import Query
 
-    body = json.dumps({"offers": [1, "x", None]}).encode()
-    response = Response("https://console.vast.ai/api/v0/bundles/", 200, body, "", CTX.now)
-    query = Query(url=response.url, label="spot")
+    query = Query(url="https://console.vast.ai/api/v0/bundles/", label="spot")
     with pytest.raises(EmptyDataError, match=r"0 offers parsed from the spot search \(3 entries\)"):
-        VastAi().parse(query, response, CTX)
+        parse_rows(VastAi(), query, {"offers": [1, "x", None]}, CTX)

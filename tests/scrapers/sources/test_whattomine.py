@@ -9,7 +9,6 @@ import pytest
 
 from scrapers.config import Settings
 from scrapers.errors import ParseError
-from scrapers.http import Response
 from scrapers.refresh import refresh
 from scrapers.sources.base import Context, Query
 from scrapers.sources.whattomine import ASIC_URL, COINS_URL, WhatToMine
@@ -17,6 +16,7 @@ from scrapers.store import read_connection
 from scrapers.units import btc_nethash_hs
 from tests.support.local_http import Reply
 from tests.support.payloads import fixture, sample
+from tests.support.sources import parse_rows
 
 NOW = datetime(2025, 11, 24, 16, 30, tzinfo=UTC)
 CTX = Context(settings=Settings(), now=NOW)
@@ -25,9 +25,7 @@ ASIC = Query(url=ASIC_URL, label="asic")
 
 
 def parse(query: Query, body: bytes) -> dict[str, dict]:
-    response = Response(query.url, 200, body, "application/json", NOW)
-    rows = WhatToMine().parse(query, response, CTX)["coin_network"]
-    return {r["coin"]: r for r in rows}
+    return {r["coin"]: r for r in parse_rows(WhatToMine(), query, body, CTX)}
 
 
 def test_sample_coins_has_the_six_gpu_coins():
