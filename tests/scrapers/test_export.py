@@ -3,43 +3,31 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from dashboard.cli.main import main
-from scrapers.store import RunRecord, Store
+from tests.support.tiny_store import offer, write
 
-NOW = datetime(2026, 11, 1, 12)
-
-
-def _offer(source: str, offer_id: str, day: int, rate: float) -> dict:
-    return {
-        "source": source,
-        "offer_id": offer_id,
-        "pricing_type": "on_demand",
-        "observed_at": datetime(2026, 10, day),
-        "gpu_name_raw": "RTX 3090",
-        "gpu_model": "RTX 3090",
-        "num_gpus": 1,
-        "rate_usd_per_gpu_hour": rate,
-        "source_url": f"https://{source}.example/x",
-        "fetched_at": NOW,
-        "parser_version": "1",
-    }
+OCTOBER = datetime(2026, 10, 1)
 
 
 @pytest.fixture
 def db(tmp_path: Path) -> str:
-    """A store with offers from two sources over two months."""
+    """A store with 30 vastai and 5 runpod offers, every one in October 2026."""
     path = str(tmp_path / "export.duckdb")
-    store = Store(path)
-    store.init()
-    rows = [_offer("vastai", f"v{i}", 1 + i % 28, 0.2 + i / 100) for i in range(30)]
-    rows += [_offer("runpod", f"r{i}", 1 + i % 5, 0.3) for i in range(5)]
-    store.write_source({"gpu_rental_offers": rows}, RunRecord("r1", "vastai", NOW))
+    rows = [
+        offer("RTX 3090", 0.2 + i / 100, OCTOBER + timedelta(days=i % 28), f"v{i}")
+        for i in range(30)
+    ]
+    rows += [
+        offer("RTX 3090", 0.3, OCTOBER + timedelta(days=i % 5), f"r{i}", source="runpod")
+        for i in range(5)
+    ]
+    write(path, "vastai", gpu_rental_offers=rows)
     return path
 
 
