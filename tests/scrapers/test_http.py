@@ -219,26 +219,29 @@ def test_robots_fetched_once_per_host(server: LocalServer, settings: Settings) -
     assert server.hits("/robots.txt") == 1
 
 
-def test_robots_crawl_delay_paces_requests(
-    server: LocalServer, settings: Settings, fake: FakeTime
+@pytest.mark.parametrize(
+    ("directive", "requests", "sleeps"),
+    [
+        # the first data request waits after robots.txt itself, the second after the first
+        pytest.param("Crawl-delay: 4", 2, [4.0, 4.0], id="crawl-delay"),
+        pytest.param("Request-rate: 1/6", 1, [6.0], id="request-rate"),
+    ],
+)
+def test_robots_pacing_directive_paces_requests(
+    server: LocalServer,
+    settings: Settings,
+    fake: FakeTime,
+    directive: str,
+    requests: int,
+    sleeps: list[float],
 ) -> None:
-    server.route("/robots.txt", Reply(b"User-agent: *\nCrawl-delay: 4\n", 200, "text/plain"))
+    robots = f"User-agent: *\n{directive}\n".encode()
+    server.route("/robots.txt", Reply(robots, 200, "text/plain"))
     server.route(PATH, OK)
     with session(settings, fake, min_host_interval_s=0.0) as http:
-        http.get(server.url + PATH)
-        http.get(server.url + PATH)
-    # the first data request waits after robots.txt itself, the second after the first
-    assert fake.sleeps == [4.0, 4.0]
-
-
-def test_robots_request_rate_paces_requests(
-    server: LocalServer, settings: Settings, fake: FakeTime
-) -> None:
-    server.route("/robots.txt", Reply(b"User-agent: *\nRequest-rate: 1/6\n", 200, "text/plain"))
-    server.route(PATH, OK)
-    with session(settings, fake, min_host_interval_s=0.0) as http:
-        http.get(server.url + PATH)
-    assert fake.sleeps == [6.0]
+        for _ in range(requests):
+            http.get(server.url + PATH)
+    assert fake.sleeps == sleeps
 
 
 def test_per_host_min_interval(server: LocalServer, settings: Settings, fake: FakeTime) -> None:

@@ -29,48 +29,35 @@ def host(server: LocalServer) -> str:
     return server.url.removeprefix("http://")
 
 
-def test_source_interval_above_the_floor_paces_requests(
-    server: LocalServer, settings: Settings, fake: FakeTime
+@pytest.mark.parametrize(
+    ("floor", "source_s", "crawl_delay", "requests", "sleeps"),
+    [
+        # robots.txt, then three data requests, each 10 s after the previous one
+        pytest.param(2.0, 10.0, None, 3, [10.0, 10.0, 10.0], id="source-above-floor-paces"),
+        pytest.param(2.0, 0.6, None, 1, [2.0], id="floor-above-source-wins"),
+        pytest.param(0.0, 60.0, None, 3, [], id="floor-zero-disables-source-intervals"),
+        pytest.param(2.0, 10.0, 15, 1, [15.0], id="robots-crawl-delay-above-source-wins"),
+    ],
+)
+def test_pacing_is_the_largest_interval_unless_the_floor_is_zero(
+    server: LocalServer,
+    settings: Settings,
+    fake: FakeTime,
+    floor: float,
+    source_s: float,
+    crawl_delay: int | None,
+    requests: int,
+    sleeps: list[float],
 ):
+    if crawl_delay is not None:
+        robots = f"User-agent: *\nCrawl-delay: {crawl_delay}\n".encode()
+        server.route("/robots.txt", Reply(robots, 200, "text/plain"))
     server.route(PATH, OK)
-    with polite(settings, fake, 2.0) as http:
-        http.pace_host(host(server), 10.0)
-        for _ in range(3):
+    with polite(settings, fake, floor) as http:
+        http.pace_host(host(server), source_s)
+        for _ in range(requests):
             http.get(server.url + PATH)
-    # robots.txt, then three data requests, each 10 s after the previous one
-    assert fake.sleeps == [10.0, 10.0, 10.0]
-
-
-def test_floor_above_the_source_interval_wins(
-    server: LocalServer, settings: Settings, fake: FakeTime
-):
-    server.route(PATH, OK)
-    with polite(settings, fake, 2.0) as http:
-        http.pace_host(host(server), 0.6)
-        http.get(server.url + PATH)
-    assert fake.sleeps == [2.0]
-
-
-def test_floor_zero_disables_source_intervals(
-    server: LocalServer, settings: Settings, fake: FakeTime
-):
-    server.route(PATH, OK)
-    with polite(settings, fake, 0.0) as http:
-        http.pace_host(host(server), 60.0)
-        for _ in range(3):
-            http.get(server.url + PATH)
-    assert fake.sleeps == []
-
-
-def test_robots_crawl_delay_above_the_source_interval_wins(
-    server: LocalServer, settings: Settings, fake: FakeTime
-):
-    server.route("/robots.txt", Reply(b"User-agent: *\nCrawl-delay: 15\n", 200, "text/plain"))
-    server.route(PATH, OK)
-    with polite(settings, fake, 2.0) as http:
-        http.pace_host(host(server), 10.0)
-        http.get(server.url + PATH)
-    assert fake.sleeps == [15.0]
+    assert fake.sleeps == sleeps
 
 
 def test_source_interval_applies_to_its_host_only(
