@@ -23,16 +23,21 @@ A = GpuAssumptions(gpu_model="RTX 3090", power_price_usd_per_kwh=0.1, pue=1.0, p
 D0 = datetime(2025, 3, 1, 12)
 
 
-def _etc(day: int, price: float) -> dict:
+def _etchash(ticker: str, day: int, price: float, block_time_s: float) -> dict:
+    """An Etchash coin's row ``day`` days after D0: 1e14 H/s, 2 coins a block."""
     return coin(
-        "ETC",
+        ticker,
         observed_at=D0 + timedelta(days=day),
         algorithm="Etchash",
         nethash_hs=1e14,
-        block_time_s=10.0,
+        block_time_s=block_time_s,
         block_reward_coins=2.0,
         price_usd=price,
     )
+
+
+def _etc(day: int, price: float) -> dict:
+    return _etchash("ETC", day, price, block_time_s=10.0)
 
 
 def _store(tmp_path, coins: list[dict], offers: list[dict], **kw) -> str:
@@ -133,15 +138,7 @@ def test_power_price_for_region_latest(tmp_path) -> None:
 
 
 def _eth(day: int) -> dict:
-    return coin(
-        "ETH",
-        observed_at=D0 + timedelta(days=day),
-        algorithm="Etchash",
-        nethash_hs=1e14,
-        block_time_s=13.0,
-        block_reward_coins=2.0,
-        price_usd=1000.0,
-    )
+    return _etchash("ETH", day, 1000.0, block_time_s=13.0)
 
 
 def test_dead_coin_is_not_current(tmp_path) -> None:
