@@ -36,7 +36,14 @@ from scrapers.http import PoliteSession
 from scrapers.refresh import refresh
 from scrapers.sources.entsoe import ZONES as ENTSOE_ZONES
 from scrapers.sources.entsoe import zone_label
-from tests.support.local_http import LocalServer, Reply, cli_env, dripping, local_settings
+from tests.support.local_http import (
+    LocalServer,
+    Reply,
+    cli_env,
+    cut_short,
+    dripping,
+    local_settings,
+)
 from tests.support.payloads import sample
 from tests.support.upstreams import (
     VAST_PATH,
@@ -134,12 +141,7 @@ def robots_disallow(env: Env) -> Settings:
     return env.settings
 
 
-def truncated(h):
-    h.send_response(200)
-    h.send_header("Content-Length", "50000")
-    h.end_headers()
-    h.wfile.write(b'{"offers": [')
-    return None
+truncated = cut_short(declared=50_000)  # 12 of 50,000 bytes, as docs/fault-matrix.md says
 
 
 def empty_result(env: Env) -> Settings:

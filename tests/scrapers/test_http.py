@@ -22,7 +22,7 @@ from scrapers.errors import (
     TooManyRedirects,
 )
 from scrapers.http import PoliteSession, parse_retry_after
-from tests.support.local_http import FakeTime, LocalServer, Reply
+from tests.support.local_http import FakeTime, LocalServer, Reply, cut_short
 
 PATH = "/api/v0/bundles/"
 OK = Reply(b'{"offers": []}')
@@ -90,16 +90,7 @@ def test_read_timeout_after_retries(server: LocalServer, settings: Settings) -> 
 
 
 def test_stall_inside_body_is_a_read_timeout(server: LocalServer, settings: Settings) -> None:
-    def stall(h):
-        h.send_response(200)
-        h.send_header("Content-Length", "100")
-        h.end_headers()
-        h.wfile.write(b'{"offers": [')
-        h.wfile.flush()
-        time.sleep(0.6)
-        return None
-
-    server.route(PATH, stall)
+    server.route(PATH, cut_short(stall_s=0.6))
     with session(settings, timeout_s=0.2, retries=0) as http, pytest.raises(ReadTimeout):
         http.get(server.url + PATH)
 
@@ -325,14 +316,7 @@ def test_connection_refused(settings: Settings, closed_port: int) -> None:
 
 
 def test_truncated_body_is_a_fetch_error(server: LocalServer, settings: Settings) -> None:
-    def truncated(h):
-        h.send_response(200)
-        h.send_header("Content-Length", "1000")
-        h.end_headers()
-        h.wfile.write(b'{"offers": [')
-        return None  # the server closes the connection 988 bytes short
-
-    server.route(PATH, truncated)
+    server.route(PATH, cut_short(declared=1000))  # closes the connection 988 bytes short
     with session(settings, retries=1) as http:
         with pytest.raises(FetchError, match="truncated body"):
             http.get(server.url + PATH)

@@ -123,6 +123,21 @@ class LocalServer:
         return [h.get(name) for h in self.headers(path)]
 
 
+def cut_short(head: bytes = b'{"offers": [', declared: int = 1000, stall_s: float = 0.0) -> Handler:
+    """A 200 that declares ``declared`` bytes, sends ``head``, waits ``stall_s`` and closes."""
+
+    def handle(h: BaseHTTPRequestHandler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Length", str(declared))
+        h.end_headers()
+        h.wfile.write(head)
+        h.wfile.flush()
+        time.sleep(stall_s)
+        return None
+
+    return handle
+
+
 def dripping(
     chunk: bytes = b" ", every_s: float = 1.5, times: int = 100, in_headers: bool = False
 ) -> Handler:
