@@ -1,1 +1,1 @@
-"""Test support: a real local HTTP server, tiny real stores, markets, the app in AppTest."""
+"""Test support: a local HTTP server, tiny real stores, markets, parsers fed bodies, the app."""

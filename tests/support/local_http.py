@@ -1,4 +1,5 @@
-"""A real HTTP server on 127.0.0.1 that answers by URL path, and settings pointing at it."""
+"""A real HTTP server on 127.0.0.1 that answers by URL path, faulty answers, and the settings
+and CLI environment that point at it."""
 
 from __future__ import annotations
 
