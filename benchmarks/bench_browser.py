@@ -138,6 +138,7 @@ def _memos(page: Any, repeats: int) -> dict[str, Any]:
                 "max_s": max(times),
                 "repeats": len(times),
                 "bytes": size,
+                "samples": [{"total_ms": t * 1000} for t in times],
             }
         except ba.NotFound as exc:
             out[fmt] = {"error": f"not measured: {exc}"}
