@@ -138,6 +138,7 @@ def _memos(page: Any, repeats: int) -> dict[str, Any]:
                 "max_s": max(times),
                 "repeats": len(times),
                 "bytes": size,
+                "samples": [{"total_ms": t * 1000} for t in times],
             }
         except ba.NotFound as exc:
             out[fmt] = {"error": f"not measured: {exc}"}
@@ -146,8 +147,11 @@ def _memos(page: Any, repeats: int) -> dict[str, Any]:
     return out
 
 
-def run(db: str, repeats: int = 5, memo_repeats: int = 5) -> dict[str, Any]:
-    """Every page of the app served over ``db``, in headless Chromium; figures per page."""
+def run(
+    db: str, repeats: int = 5, memo_repeats: int = 5, only: set[str] | None = None
+) -> dict[str, Any]:
+    """Every page of the app served over ``db`` (or the pages named in ``only``), in headless
+    Chromium; figures per page."""
     from playwright.sync_api import sync_playwright
 
     started = time.perf_counter()
@@ -158,6 +162,8 @@ def run(db: str, repeats: int = 5, memo_repeats: int = 5) -> dict[str, Any]:
             browser = ba.launch(pw)
             try:
                 for path, name in ba.app_pages():
+                    if only is not None and name not in only:
+                        continue
                     try:
                         pages[name] = _page(browser, url, path, repeats, memo_repeats)
                     except Exception as exc:  # one broken page must not hide the others
@@ -171,3 +177,66 @@ def run(db: str, repeats: int = 5, memo_repeats: int = 5) -> dict[str, Any]:
         "pages": pages,
         "wall_s": time.perf_counter() - started,
     }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m benchmarks.bench_browser DB [--pages overview,market] [--repeats 5]``.
+
+    The browser section alone, over one store, for the pages named (default: every page);
+    prints one line per measure (median, p95 and the before/script/after split, ms).
+    """
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_browser")
+    parser.add_argument("db", help="store the app serves (RIGSHIFT_DB)")
+    parser.add_argument("--pages", help="comma-separated page names (default: every page)")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--memo-repeats", type=int, default=0)
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
+    args = parser.parse_args(argv)
+    only = set(args.pages.split(",")) if args.pages else None
+    out = run(args.db, repeats=args.repeats, memo_repeats=args.memo_repeats, only=only)
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, indent=1, default=str), encoding="utf-8")
+    for line in text_lines(out):
+        print(line)
+    return 0
+
+
+def text_lines(out: dict[str, Any]) -> list[str]:
+    """One line per measure of :func:`run`'s answer: median, p95, split (ms), payload KB."""
+
+    def line(page: str, what: str, fig: dict[str, Any]) -> str:
+        if "median_s" not in fig:
+            return f"{page:15} {what:32} {fig.get('error', 'not measured')}"
+        split = "/".join(
+            "-" if fig.get(f"{k}_median") is None else f"{fig[f'{k}_median']:.0f}"
+            for k in ("before_ms", "script_ms", "after_ms")
+        )
+        kb = fig.get("bytes_median")
+        kb = "" if kb is None else f"{kb / 1024:.0f} KB"
+        return (
+            f"{page:15} {what:32} median {fig['median_s'] * 1000:7,.0f}  "
+            f"p95 {fig['p95_s'] * 1000:7,.0f}  split {split:>15}  {kb}"
+        )
+
+    lines = []
+    for name, page in out["pages"].items():
+        if "error" in page:
+            lines.append(f"{name:15} {page['error']}")
+            continue
+        for what in ("cold", "warm"):
+            lines.append(line(name, f"{what} load", page[what]))
+        for action, fig in page.get("actions", {}).items():
+            lines.append(line(name, action, fig))
+        for fmt, fig in page.get("memo", {}).items():
+            lines.append(line(name, f"memo {fmt}", fig))
+    lines.append(f"wall {out['wall_s']:.0f} s")
+    return lines
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())

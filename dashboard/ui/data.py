@@ -1,4 +1,5 @@
-"""Cached data loaders: the ONLY place in the app that uses ``st.cache_data``.
+"""The app's cached reads of the store (the Market, Sustainability and SQL pages' reads are in
+:mod:`dashboard.ui.explorer_data`), every one through :func:`dashboard.ui.cache.cached`.
 
 Every loader is keyed by ``(db_path, data_version)`` where the version is the (mtime_ns, size)
 of the database file and its WAL, so a refresh in another process shows up on the next rerun.
@@ -8,42 +9,28 @@ never holds the database (a refresh must be able to take the write lock at any t
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
-import streamlit as st
 
 from dashboard.engine.terms import GpuAssumptions, GpuSpec, MarketSnapshot
+from dashboard.ui.cache import Version, cached, data_version
+from dashboard.ui.cache import clear as clear
 from dashboard.ui.safe_text import escape
 from scrapers.config import load_settings
 from scrapers.errors import RigShiftError, StoreBusy, StoreError
 from scrapers.schema import DATA_TABLES
 from scrapers.store import read_connection
 
-Version = tuple[int, ...]
+__all__ = ["Version", "data_version"]
 
 
 def db_path() -> str:
     """The configured database path (``RIGSHIFT_DB`` or the default)."""
     return load_settings().db_path
-
-
-def data_version(path: str) -> Version:
-    """(mtime_ns, size) of the database file and of its ``.wal`` when present; () if missing."""
-    if path.startswith("md:"):
-        return (0,)
-    version: list[int] = []
-    for candidate in (Path(path), Path(path + ".wal")):
-        try:
-            stat = os.stat(candidate)
-        except FileNotFoundError:
-            continue
-        version += [stat.st_mtime_ns, stat.st_size]
-    return tuple(version)
 
 
 @dataclass(frozen=True)
@@ -99,7 +86,7 @@ class ForeignDatabase(StoreError):
     """The file is a DuckDB database, but not one RigShift wrote."""
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@cached(8, connect=False)
 def _readable_db_state(path: str, version: Version) -> DbState:
     with read_connection(path, wait_s=LOCK_WAIT_S) as con:
         _check_complete(con, path)
@@ -169,83 +156,78 @@ def _one_line(exc: Exception) -> str:
     return " ".join(str(exc).split())[:300] or type(exc).__name__
 
 
-@st.cache_data(show_spinner=False)
 def gpu_specs() -> dict[str, GpuSpec]:
-    """The reference GPU spec table."""
+    """The reference GPU spec table (re-read when the CSV changes)."""
+    from dashboard.engine.economics.specs import GPU_SPECS_CSV
+
+    return _gpu_specs(str(GPU_SPECS_CSV), data_version(GPU_SPECS_CSV))
+
+
+@cached(1, connect=False)
+def _gpu_specs(path: str, version: Version) -> dict[str, GpuSpec]:
     from dashboard.engine.economics.specs import load_gpu_specs
 
-    return load_gpu_specs()
+    return load_gpu_specs(Path(path))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def market(path: str, version: Version) -> MarketSnapshot:
+@cached(8)
+def market(con: duckdb.DuckDBPyConnection) -> MarketSnapshot:
     """The latest market snapshot the economics need."""
     from dashboard.engine.queries.snapshot import load_market
 
-    with read_connection(path) as con:
-        return load_market(con)
+    return load_market(con)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def margin_history(path: str, version: Version, spec: GpuSpec, a: GpuAssumptions) -> pd.DataFrame:
+@cached(32)
+def margin_history(
+    con: duckdb.DuckDBPyConnection, spec: GpuSpec, a: GpuAssumptions
+) -> pd.DataFrame:
     """Daily mining and rental net per GPU for ``spec`` under ``a``."""
     from dashboard.engine.queries.snapshot import margin_history as history
 
-    with read_connection(path) as con:
-        return history(con, spec, a)
+    return history(con, spec, a)
 
 
-def source_statuses(path: str, version: Version) -> list[Any]:
+@cached(8, per_minute=True)
+def source_statuses(con: duckdb.DuckDBPyConnection, now: Any) -> list[Any]:
     """Per-source health (scrapers.status.SourceStatus), ages as of the current minute."""
-    from scrapers.status import now
-
-    # The minute is part of the cache key: ages advance even when the store does not change.
-    return _source_statuses(path, version, now().replace(second=0, microsecond=0))
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _source_statuses(path: str, version: Version, minute: Any) -> list[Any]:
     from scrapers.status import source_statuses as statuses
 
-    with read_connection(path) as con:
-        return statuses(con, now=minute)
+    return statuses(con, now=now)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def scrape_runs(path: str, version: Version, limit: int = 50) -> pd.DataFrame:
+@cached(8)
+def scrape_runs(con: duckdb.DuckDBPyConnection, limit: int = 50) -> pd.DataFrame:
     """The last ``limit`` scrape runs, newest first."""
-    with read_connection(path) as con:
-        return con.execute(
-            """
-            SELECT run_id, source, started_at, finished_at, status, rows_written, error,
-                   array_to_string(unknown_gpu_names, ', ') AS unknown_gpu_names
-            FROM scrape_runs ORDER BY started_at DESC, source LIMIT ?
-            """,
-            [limit],
-        ).df()
+    return con.execute(
+        """
+        SELECT run_id, source, started_at, finished_at, status, rows_written, error,
+               array_to_string(unknown_gpu_names, ', ') AS unknown_gpu_names
+        FROM scrape_runs ORDER BY started_at DESC, source LIMIT ?
+        """,
+        [limit],
+    ).df()
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def last_refresh_failures(path: str, version: Version) -> list[str]:
+@cached(8)
+def last_refresh_failures(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Sources whose run in the most recent refresh (run_id) failed."""
-    with read_connection(path) as con:
-        rows = con.execute(
-            """
-            WITH last AS (SELECT arg_max(run_id, started_at) AS run_id FROM scrape_runs)
-            SELECT source FROM scrape_runs JOIN last USING (run_id)
-            WHERE status = 'failed' ORDER BY source
-            """
-        ).fetchall()
+    rows = con.execute(
+        """
+        WITH last AS (SELECT arg_max(run_id, started_at) AS run_id FROM scrape_runs)
+        SELECT source FROM scrape_runs JOIN last USING (run_id)
+        WHERE status = 'failed' ORDER BY source
+        """
+    ).fetchall()
     return [r[0] for r in rows]
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def power_price(path: str, version: Version, region: str) -> Any:
+@cached(16)
+def power_price(con: duckdb.DuckDBPyConnection, region: str) -> Any:
     """The latest stored power price for ``region`` (engine's power_price_for_region)."""
     from dashboard.engine.queries.snapshot import power_price_for_region
 
-    with read_connection(path) as con:
-        return power_price_for_region(con, region)
+    return power_price_for_region(con, region)
 
 
 def power_price_regions(path: str, version: Version) -> list[str]:
@@ -256,7 +238,7 @@ def power_price_regions(path: str, version: Version) -> list[str]:
         return []  # not cached: the next rerun tries again
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@cached(4, connect=False)
 def _power_price_regions(path: str, version: Version) -> list[str]:
     from dashboard.engine.queries.snapshot import industrial_price_regions
 
@@ -265,12 +247,7 @@ def _power_price_regions(path: str, version: Version) -> list[str]:
         return industrial_price_regions(con)
 
 
-def clear() -> None:
-    """Drop every cached result (tests; a manual "reload data" button)."""
-    st.cache_data.clear()
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
+@cached(16, connect=False)
 def decision(path: str, version: Version, fleet: Any, a: GpuAssumptions) -> Any:
     """The one decision for ``fleet`` under ``a`` (engine decision.decide), memoised per input
     set and data version so every page renders the same object without recomputing it."""

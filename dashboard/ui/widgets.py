@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 from pyarrow import ArrowException
 
@@ -29,26 +30,44 @@ def download_buttons(
 ) -> None:
     """CSV and Parquet downloads of exactly ``frame`` (the data shown), side by side.
 
-    Parquet needs typed columns; a frame pyarrow cannot type (e.g. mixed objects from the SQL
-    console) keeps its CSV button and says why Parquet is unavailable.
+    The bytes are built when someone clicks (the button holds a callable), not on every
+    rerun. Parquet needs typed columns; a frame pyarrow cannot type (e.g. mixed objects from
+    the SQL console) keeps its CSV button and says why Parquet is unavailable.
     """
     key = key or f"dl_{name}"
     row = st.container(horizontal=True, gap="small")
     for fmt, label in (("csv", "CSV"), ("parquet", "Parquet")):
-        try:
-            payload = table_bytes(frame, fmt)
-        except (ValueError, TypeError, ArrowException) as exc:
-            row.caption(f"{label} unavailable: {' '.join(str(exc).split())[:120]}")
+        problem = parquet_problem(frame) if fmt == "parquet" else None
+        if problem:
+            row.caption(f"{label} unavailable: {problem}")
             continue
         row.download_button(
             f"{label} of {what}",
-            payload,
+            data=lambda f=frame, x=fmt: table_bytes(f, x),
             file_name=file_name(name, fmt),
             mime=FORMATS[fmt],
             key=f"{key}_{fmt}",
             icon=":material/download:",
             on_click="ignore",
         )
+
+
+def parquet_problem(frame: pd.DataFrame) -> str | None:
+    """Why ``frame`` cannot be written as Parquet (one line), or None when it can.
+
+    Only untyped (object or complex) columns or repeated column names can fail; for those,
+    pyarrow's conversion (the first step of writing the file) is tried and its message kept.
+    """
+    untyped = [i for i, dtype in enumerate(frame.dtypes) if dtype.kind in "Oc"]
+    if not untyped and not frame.columns.has_duplicates:
+        return None
+    # pyarrow converts column by column: the untyped ones are the ones that can fail.
+    tried = frame if frame.columns.has_duplicates else frame.iloc[:, untyped]
+    try:
+        pa.Table.from_pandas(tried, preserve_index=False)
+    except (ValueError, TypeError, ArrowException) as exc:
+        return " ".join(str(exc).split())[:120]
+    return None
 
 
 def data_footer(

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from streamlit.runtime.memory_media_file_storage import _calculate_file_id
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from dashboard.engine.views.downloads import FORMATS, file_name, table_bytes
+from dashboard.engine.views.downloads import table_bytes
 from tests.support.app import open_page
 
 
@@ -46,16 +46,29 @@ def test_which_price_panel_marks_the_row_the_verdict_uses(
     assert used["source"].tolist() == ["RigShift stable index"]
 
 
+def _deferred_downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+    """Every download callable the app registers (built on click), by its file id."""
+    registered: dict[str, object] = {}
+    add = MediaFileManager.add_deferred
+
+    def record(self: MediaFileManager, data_callable, *args, **kwargs) -> str:  # noqa: ANN001
+        file_id = add(self, data_callable, *args, **kwargs)
+        registered[file_id] = data_callable
+        return file_id
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
+    return registered
+
+
 def test_which_price_csv_is_exactly_the_table_shown(
     monkeypatch: pytest.MonkeyPatch, demo_db: Path
 ) -> None:
+    downloads = _deferred_downloads(monkeypatch)
     at = _rental(monkeypatch, demo_db)
     shown = _which_price(at)
-    model = at.selectbox(key="mx_wp_model").value
     [csv] = [b for b in at.get("download_button") if b.proto.id.endswith("dl_which_price_csv")]
-    name = file_name(f"which_price_{model}", "csv")
-    expected = _calculate_file_id(table_bytes(shown, "csv"), FORMATS["csv"], name)
-    assert expected in csv.proto.url
+    # The bytes are built on click: the button's callable gives exactly the table shown.
+    assert downloads[csv.proto.deferred_file_id]() == table_bytes(shown, "csv")
 
 
 def test_which_price_follows_the_model_picked(

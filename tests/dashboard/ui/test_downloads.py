@@ -78,3 +78,31 @@ def test_unknown_format_is_refused() -> None:
 def test_file_names_are_safe() -> None:
     assert file_name("Rental index / per model", "parquet") == "rental_index___per_model.parquet"
     assert file_name("", "csv") == "data.csv"
+
+
+def test_parquet_problem_names_what_pyarrow_cannot_type() -> None:
+    from dashboard.ui.widgets import parquet_problem
+
+    mixed = pd.DataFrame({"a": [1, "x", 2.5]})
+    problem = parquet_problem(mixed)
+    assert problem and "Could not convert 'x'" in problem
+    with pytest.raises(Exception, match="Could not convert 'x'"):
+        table_bytes(mixed, "parquet")
+    assert "Duplicate column names" in str(
+        parquet_problem(pd.DataFrame([[1, 2]], columns=["a"] * 2))
+    )
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        pd.DataFrame({"day": pd.to_datetime(["2026-01-01"]), "usd": [1.5], "coin": ["BTC"]}),
+        pd.DataFrame({"day": [pd.Timestamp("2026-01-01").date()], "rows": [3]}),
+        pd.DataFrame(columns=["period", "coin"]),
+    ],
+)
+def test_typed_frames_have_no_parquet_problem(frame: pd.DataFrame) -> None:
+    from dashboard.ui.widgets import parquet_problem
+
+    assert parquet_problem(frame) is None
+    assert table_bytes(frame, "parquet")
