@@ -74,7 +74,7 @@ def _explorer_queries(db: str) -> dict[str, Callable[[Any], Any]]:
     found: dict[str, Callable[[Any], Any]] = {
         "explorer.filter_options": explorer.filter_options,
         "explorer.coin_series": lambda c: explorer.coin_series(c, f),
-        "explorer.rental_index": lambda c: explorer.rental_index(c, rental),
+        "explorer.rental_index": lambda c: explorer.rental_index_series(c, rental),
         "explorer.provider_medians": lambda c: explorer.provider_medians(c, rental),
         "explorer.current_offers": lambda c: explorer.current_offers(c, rental),
         "explorer.hardware_prices": lambda c: explorer.hardware_prices(c, f, {}),

@@ -298,7 +298,7 @@ def _rental(ctx: frame.Frame, f: ExplorerFilters, opts: FilterOptions) -> None:
     )
     f = replace(f, pricing_types=pricing or None)
     st.subheader("RigShift rental index")
-    index = xd.rental_index(ctx.path, ctx.version, f)
+    index = xd.rental_index_series(ctx.path, ctx.version, f)
     if index.empty:
         _empty("rental index days", f, "widening the date range or clearing GPU models/pricing")
     else:
@@ -314,7 +314,7 @@ def _rental(ctx: frame.Frame, f: ExplorerFilters, opts: FilterOptions) -> None:
         _chart(
             index,
             index.frame,
-            xc.band_figure(index.frame, index.resolution),
+            xc.rental_index_figure(index.frame, index.resolution),
             f"gpu_rental_index (interquartile mean {what}, p25–p75 band; dotted: "
             "source-mix-stable index, which the verdict uses)",
             "rental_index",

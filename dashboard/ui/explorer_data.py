@@ -35,9 +35,9 @@ def coins(con: Con, f: ExplorerFilters) -> ExplorerResult:
 
 
 @cached(32)
-def rental_index(con: Con, f: ExplorerFilters) -> ExplorerResult:
+def rental_index_series(con: Con, f: ExplorerFilters) -> ExplorerResult:
     """Rental index series under ``f``."""
-    return explorer.rental_index(con, f)
+    return explorer.rental_index_series(con, f)
 
 
 @cached(32)

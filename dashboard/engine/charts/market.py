@@ -89,7 +89,7 @@ def line_figure(
     return fig
 
 
-def band_figure(frame: pd.DataFrame, resolution: str = "day") -> go.Figure:
+def rental_index_figure(frame: pd.DataFrame, resolution: str = "day") -> go.Figure:
     """The rental index per model and pricing type with its p25–p75 band."""
     fig = go.Figure()
     groups = list(frame.groupby(["gpu_model", "pricing_type"], sort=True))

@@ -427,7 +427,7 @@ def _filtered_index_sql(where: _Where) -> str:
   FROM pooled p JOIN chained c USING (day, gpu_model, pricing_type)"""
 
 
-def rental_index(con: duckdb.DuckDBPyConnection, f: ExplorerFilters) -> ExplorerResult:
+def rental_index_series(con: duckdb.DuckDBPyConnection, f: ExplorerFilters) -> ExplorerResult:
     """The RigShift rental index per model and pricing type: interquartile mean, stable, p25–p75.
 
     Bucket values are means of the daily index values (offer_count: mean offers per day;

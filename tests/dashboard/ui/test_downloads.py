@@ -30,7 +30,7 @@ def _query(store: Path, name: str) -> pd.DataFrame:
         return getattr(ex, name)(con, FILTERS).frame
 
 
-QUERIES = ["coin_series", "rental_index", "provider_medians", "current_offers", "hardware"]
+QUERIES = ["coin_series", "rental_index_series", "provider_medians", "current_offers", "hardware"]
 
 
 @pytest.mark.parametrize("name", QUERIES)

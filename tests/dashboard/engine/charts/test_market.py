@@ -46,7 +46,7 @@ def test_the_index_band_has_a_dollar_axis_and_the_stable_line() -> None:
             "offer_count": [5, 6],
         }
     )
-    fig = xc.band_figure(frame, "day")
+    fig = xc.rental_index_figure(frame, "day")
     assert fig.layout.yaxis.tickformat == theme.USD_PER_GPU_HOUR
     assert any(t.name.endswith("stable (verdict)") for t in fig.data)
 

@@ -147,7 +147,7 @@ def test_weekly_bucket_is_the_mean_of_its_days(tmp_path: Path) -> None:
 
 def test_rental_index_filters_model_and_pricing(con: duckdb.DuckDBPyConnection) -> None:
     f = ExplorerFilters(gpu_models=("RTX 3090",), pricing_types=("on_demand",))
-    frame = ex.rental_index(con, f).frame
+    frame = ex.rental_index_series(con, f).frame
     assert frame["index_usd_per_gpu_hour"].tolist() == pytest.approx([0.30, 0.40])
     assert frame["p25_usd_per_gpu_hour"].tolist() == pytest.approx([0.25, 0.35])
     assert frame["offer_count"].tolist() == [5, 7]
@@ -236,7 +236,7 @@ def test_filter_options_list_the_store(con: duckdb.DuckDBPyConnection) -> None:
 
 ALL_QUERIES = [
     ex.coin_series,
-    ex.rental_index,
+    ex.rental_index_series,
     ex.provider_medians,
     ex.current_offers,
     ex.energy_prices,

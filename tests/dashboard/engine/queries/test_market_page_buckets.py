@@ -131,7 +131,7 @@ def rental_db(tmp_path: Path) -> str:
 def index_frame(db: str, f: ExplorerFilters) -> Any:
     """The explorer's rental index frame under ``f``."""
     with read_connection(db) as con:
-        return ex.rental_index(con, f).frame
+        return ex.rental_index_series(con, f).frame
 
 
 def test_the_sources_filter_changes_the_index(rental_db: str) -> None:
