@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from scrapers.store import Store, write_connection
+from scrapers.store import write_connection
 from tests.support.app import open_page
 
 PAGES = ["market", "sustainability", "sql"]
@@ -42,25 +42,6 @@ def test_page_runs_on_demo_data(monkeypatch: pytest.MonkeyPatch, demo_db: Path, 
     at = _app(monkeypatch, demo_db, page)
     assert not at.exception
     assert at.title[0].value == page.title() if page != "sql" else at.title[0].value == "SQL"
-
-
-@pytest.mark.parametrize("page", PAGES)
-def test_missing_database_explains_how_to_load(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, page: str
-) -> None:
-    at = _app(monkeypatch, tmp_path / "nothing.duckdb", page)
-    assert not at.exception
-    assert "rigshift demo" in _text(at)
-
-
-@pytest.mark.parametrize("page", PAGES)
-def test_empty_database_explains_how_to_load(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, page: str
-) -> None:
-    Store(str(tmp_path / "empty.duckdb")).init()
-    at = _app(monkeypatch, tmp_path / "empty.duckdb", page)
-    assert not at.exception
-    assert "database is empty" in _text(at)
 
 
 # --- Market ----------------------------------------------------------------------------------

@@ -129,13 +129,14 @@ def test_missing_database_explains_how_to_load(
     assert "rigshift demo" in _text(at) and "rigshift refresh" in _text(at)
 
 
-@pytest.mark.parametrize("page", ["overview", "data_health"])
+@pytest.mark.parametrize("page", PAGES)
 def test_empty_database_explains_how_to_load(open_app: OpenApp, tmp_path: Path, page: str) -> None:
     db = tmp_path / "empty.duckdb"
     Store(str(db)).init()
     at = open_app(db, page)
     assert not at.exception
     assert "database is empty" in _text(at)
+    assert "rigshift demo" in _text(at) and "rigshift refresh" in _text(at)
     assert not any("DEMO DATA" in w.value for w in at.warning)
 
 

@@ -8,7 +8,6 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from scrapers.store import Store
 from tests.support.app import open_page
 from tests.support.app import page_text as _text
 from tests.support.paths import APP
@@ -64,28 +63,6 @@ def test_every_chart_has_source_as_of_and_download(
     assert len(at.get("download_button")) >= len(footers)
     assert len(at.get("plotly_chart")) >= 1
     assert any(e.label == "How this is computed" for e in at.expander)
-
-
-@pytest.mark.parametrize("page", EXEC_PAGES)
-def test_empty_database_explains_how_to_load(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, page: str
-) -> None:
-    db = tmp_path / "empty.duckdb"
-    Store(str(db)).init()
-    at = _app(monkeypatch, db, page)
-    assert not at.exception
-    assert "database is empty" in _text(at)
-    assert "rigshift demo" in _text(at) and "rigshift refresh" in _text(at)
-    assert not at.metric
-
-
-@pytest.mark.parametrize("page", EXEC_PAGES)
-def test_missing_database_explains_how_to_load(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, page: str
-) -> None:
-    at = _app(monkeypatch, tmp_path / "nothing.duckdb", page)
-    assert not at.exception
-    assert "rigshift demo" in _text(at)
 
 
 @pytest.mark.parametrize(
