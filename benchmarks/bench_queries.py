@@ -57,32 +57,32 @@ def _queries(db: str) -> dict[str, Callable[[Any], Any]]:
         "data health: scrape_runs": lambda c: c.execute(SCRAPE_RUNS_SQL).df(),
         "data health: last refresh failures": lambda c: c.execute(LAST_FAILURES_SQL).fetchall(),
     }
-    out.update(_explorer_queries(db))
+    out.update(_market_page_queries(db))
     return out
 
 
-def _explorer_queries(db: str) -> dict[str, Callable[[Any], Any]]:
+def _market_page_queries(db: str) -> dict[str, Callable[[Any], Any]]:
     try:
-        from dashboard.engine.queries import market_page as explorer
-    except ImportError:  # the Market explorer is optional in older trees
+        from dashboard.engine.queries import market_page
+    except ImportError:  # the Market page queries are optional in older trees
         return {}
     with read_connection(db) as con:
-        opts = explorer.filter_options(con)
+        opts = market_page.filter_options(con)
     # The Market page's defaults: the whole stored span, on-demand pricing for rentals.
-    f = explorer.ExplorerFilters(start=opts.first_day, end=opts.last_day)
+    f = market_page.MarketFilters(start=opts.first_day, end=opts.last_day)
     rental = replace(f, pricing_types=("on_demand",))
     found: dict[str, Callable[[Any], Any]] = {
-        "explorer.filter_options": explorer.filter_options,
-        "explorer.coin_series": lambda c: explorer.coin_series(c, f),
-        "explorer.rental_index": lambda c: explorer.rental_index_series(c, rental),
-        "explorer.provider_medians": lambda c: explorer.provider_medians(c, rental),
-        "explorer.current_offers": lambda c: explorer.current_offers(c, rental),
-        "explorer.hardware_prices": lambda c: explorer.hardware_prices(c, f, {}),
-        "explorer.energy_prices": lambda c: explorer.energy_prices(c, f),
-        "explorer.grid_carbon": lambda c: explorer.grid_carbon(c, f),
+        "market_page.filter_options": market_page.filter_options,
+        "market_page.coin_series": lambda c: market_page.coin_series(c, f),
+        "market_page.rental_index": lambda c: market_page.rental_index_series(c, rental),
+        "market_page.provider_medians": lambda c: market_page.provider_medians(c, rental),
+        "market_page.current_offers": lambda c: market_page.current_offers(c, rental),
+        "market_page.hardware_prices": lambda c: market_page.hardware_prices(c, f, {}),
+        "market_page.energy_prices": lambda c: market_page.energy_prices(c, f),
+        "market_page.grid_carbon": lambda c: market_page.grid_carbon(c, f),
     }
-    if hasattr(explorer, "carbon_choices"):
-        found["explorer.carbon_choices"] = explorer.carbon_choices
+    if hasattr(market_page, "carbon_choices"):
+        found["market_page.carbon_choices"] = market_page.carbon_choices
     return found
 
 
@@ -176,8 +176,8 @@ def _status_counts_pandas(offers: pd.DataFrame) -> pd.Series:
 
 BASELINES: dict[str, Callable[[pd.DataFrame], Any]] = {
     "market.load_market": _latest_rates_pandas,
-    "explorer.current_offers": _current_offers_pandas,
-    "explorer.provider_medians": _provider_medians_pandas,
+    "market_page.current_offers": _current_offers_pandas,
+    "market_page.provider_medians": _provider_medians_pandas,
     "status.source_statuses": _status_counts_pandas,
 }
 

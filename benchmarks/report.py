@@ -451,17 +451,17 @@ def table(rows: list[dict[str, Any]]) -> list[str]:
 
 # Known causes of gaps, and the fix, by query name (printed beside a gap when it shows).
 WHY = {
-    "explorer.provider_medians": (
+    "market_page.provider_medians": (
         "a median over every raw offer row in the range (all 26M on the large store, "
         "default filter = whole span). Fix in dashboard/engine/queries/market_page.py: "
         "read a per-source daily summary maintained beside gpu_rental_index (like "
         "rebuild_sql), or count each offer once per day as the index does, instead of "
         "aggregating raw snapshots"
     ),
-    "explorer.filter_options": (
+    "market_page.filter_options": (
         "DISTINCT over raw gpu_rental_offers; the index and scrape_runs hold the same choices"
     ),
-    "explorer.current_offers": (
+    "market_page.current_offers": (
         "max(observed_at) per source over raw offers, then a join; fetch the latest time "
         "first and filter on it as a constant so zone maps prune"
     ),

@@ -1,6 +1,6 @@
-"""Market explorer: coin, rental, hardware and energy series under one set of filters.
+"""Market page: coin, rental, hardware and energy series under one set of filters.
 
-All filtering and time bucketing happens in DuckDB (engine.explorer); this page only picks
+All filtering and time bucketing happens in DuckDB (queries.market_page); this page only picks
 filters, reads cached results and draws them. Only the chosen view runs (a segmented control,
 not ``st.tabs``, which would run every tab's code on every rerun). The view, models, filters
 and time buckets live in the URL, so a Market view can be shared as a link.
@@ -19,9 +19,9 @@ from dashboard.engine.charts import market as xc
 from dashboard.engine.charts import sustainability as sustainability_charts
 from dashboard.engine.charts import theme
 from dashboard.engine.queries import market_page as ex
-from dashboard.engine.queries.market_page import ExplorerFilters, ExplorerResult, FilterOptions
-from dashboard.ui import explorer_data as xd
+from dashboard.engine.queries.market_page import FilterOptions, MarketFilters, MarketResult
 from dashboard.ui import frame
+from dashboard.ui import market_data as md
 from dashboard.ui.safe_text import escape
 from dashboard.ui.widgets import data_footer
 from scrapers.errors import RigShiftError
@@ -73,7 +73,7 @@ def _from_url(opts: FilterOptions) -> None:
         st.session_state["mx_dates"] = (start or opts.first_day, end or opts.last_day)
 
 
-def _to_url(f: ExplorerFilters, view: str) -> None:
+def _to_url(f: MarketFilters, view: str) -> None:
     """Write the current view and filters to the URL (only the keys this page owns)."""
     wanted: dict[str, str] = {"view": view}
     for param, key in URL_LISTS.items():
@@ -130,7 +130,7 @@ def _pick(col: st.delta_generator.DeltaGenerator, label: str, options: tuple[str
     return tuple(chosen) or None  # nothing picked = no filter
 
 
-def _filters(opts: FilterOptions) -> ExplorerFilters:
+def _filters(opts: FilterOptions) -> MarketFilters:
     with st.container(border=True):
         cols = st.columns([2.6, 2, 2, 2, 1.6, 1.6])
         with cols[0]:
@@ -143,7 +143,7 @@ def _filters(opts: FilterOptions) -> ExplorerFilters:
             help="Auto: daily, or weekly/monthly when a range would exceed 1,500 points. "
             "A series is never shown finer than its own frequency (monthly stays monthly).",
         )
-        return ExplorerFilters(
+        return MarketFilters(
             start=start,
             end=end,
             gpu_models=_pick(cols[1], "GPU models", opts.gpu_models, "mx_models"),
@@ -154,7 +154,7 @@ def _filters(opts: FilterOptions) -> ExplorerFilters:
         )
 
 
-def _describe(f: ExplorerFilters) -> str:
+def _describe(f: MarketFilters) -> str:
     parts = [f"{f.start} to {f.end}"]
     for label, values in (
         ("models", f.gpu_models),
@@ -168,7 +168,7 @@ def _describe(f: ExplorerFilters) -> str:
     return "; ".join(parts)
 
 
-def _empty(what: str, f: ExplorerFilters, loosen: str) -> None:
+def _empty(what: str, f: MarketFilters, loosen: str) -> None:
     """The empty state: which filters are active, which to loosen, how to load more data."""
     st.info(
         f"No {what} under the current filters ({_describe(f)}). Try {loosen}; if the store "
@@ -178,7 +178,7 @@ def _empty(what: str, f: ExplorerFilters, loosen: str) -> None:
 
 
 def _chart(
-    result: ExplorerResult,
+    result: MarketResult,
     fig_frame: pd.DataFrame,
     figure,  # noqa: ANN001 - plotly Figure
     source: str,
@@ -188,8 +188,8 @@ def _chart(
     data_footer(source, result.as_of, fig_frame, name, key=f"dl_{name}")
 
 
-def _resolution_note(result: ExplorerResult) -> None:
-    """What each point is: the data's own frequency and its bucket (engine.explorer)."""
+def _resolution_note(result: MarketResult) -> None:
+    """What each point is: the data's own frequency and its bucket (engine.queries.market_page)."""
     text = ex.frequency_caption(result)
     if text:
         st.caption(text)
@@ -198,8 +198,8 @@ def _resolution_note(result: ExplorerResult) -> None:
 # --- Coins ---------------------------------------------------------------------------------
 
 
-def _coins(ctx: frame.Frame, f: ExplorerFilters) -> None:
-    result = xd.coins(ctx.path, ctx.version, f)
+def _coins(ctx: frame.Frame, f: MarketFilters) -> None:
+    result = md.coins(ctx.path, ctx.version, f)
     if result.empty:
         _empty("coin data", f, "widening the date range, or clearing the Coins/Sources filters")
         return
@@ -286,7 +286,7 @@ def _coins(ctx: frame.Frame, f: ExplorerFilters) -> None:
 # --- Rental --------------------------------------------------------------------------------
 
 
-def _rental(ctx: frame.Frame, f: ExplorerFilters, opts: FilterOptions) -> None:
+def _rental(ctx: frame.Frame, f: MarketFilters, opts: FilterOptions) -> None:
     pricing = tuple(
         st.multiselect(
             "Pricing types",
@@ -298,7 +298,7 @@ def _rental(ctx: frame.Frame, f: ExplorerFilters, opts: FilterOptions) -> None:
     )
     f = replace(f, pricing_types=pricing or None)
     st.subheader("RigShift rental index")
-    index = xd.rental_index_series(ctx.path, ctx.version, f)
+    index = md.rental_index_series(ctx.path, ctx.version, f)
     if index.empty:
         _empty("rental index days", f, "widening the date range or clearing GPU models/pricing")
     else:
@@ -322,7 +322,7 @@ def _rental(ctx: frame.Frame, f: ExplorerFilters, opts: FilterOptions) -> None:
         _method()
     _which_price(ctx, f, opts)
     st.subheader("Median offered rate per provider")
-    medians = xd.provider_medians(ctx.path, ctx.version, f)
+    medians = md.provider_medians(ctx.path, ctx.version, f)
     if medians.empty:
         _empty("rental offers", f, "widening the date range or clearing GPU models/Sources")
     else:
@@ -343,7 +343,7 @@ def _rental(ctx: frame.Frame, f: ExplorerFilters, opts: FilterOptions) -> None:
             "provider_medians",
         )
     st.subheader("Current offers")
-    offers = xd.current_offers(ctx.path, ctx.version, f)
+    offers = md.current_offers(ctx.path, ctx.version, f)
     if offers.empty:
         _empty("current offers", f, "moving the end date later or clearing GPU models/Sources")
         return
@@ -379,7 +379,7 @@ def _method() -> None:
         )
 
 
-def _which_price(ctx: frame.Frame, f: ExplorerFilters, opts: FilterOptions) -> None:
+def _which_price(ctx: frame.Frame, f: MarketFilters, opts: FilterOptions) -> None:
     """Every source x offering of one model side by side, their spread, and the verdict's."""
     st.subheader("Which price?")
     models = list(f.gpu_models or opts.gpu_models)
@@ -392,11 +392,11 @@ def _which_price(ctx: frame.Frame, f: ExplorerFilters, opts: FilterOptions) -> N
     if st.session_state.get("mx_wp_model") not in models:
         st.session_state["mx_wp_model"] = default
     model = st.selectbox("GPU model", models, key="mx_wp_model")
-    options = xd.price_options(ctx.path, ctx.version, model, f)
+    options = md.price_options(ctx.path, ctx.version, model, f)
     if options.empty:
         _empty(f"{model} rental offers", f, "widening the date range or clearing Sources")
         return
-    rate, day = xd.verdict_rate(ctx.path, ctx.version, model)
+    rate, day = md.verdict_rate(ctx.path, ctx.version, model)
     table = ex.which_price_table(options.frame, rate, day)
     st.caption(
         f"{model}: each source's tiers on their latest day (median of available offers, "
@@ -440,9 +440,9 @@ def _which_price(ctx: frame.Frame, f: ExplorerFilters, opts: FilterOptions) -> N
 # --- Hardware ------------------------------------------------------------------------------
 
 
-def _hardware(ctx: frame.Frame, f: ExplorerFilters) -> None:
+def _hardware(ctx: frame.Frame, f: MarketFilters) -> None:
     msrp = tuple(sorted((m, s.msrp_usd) for m, s in ctx.specs.items()))
-    result = xd.hardware(ctx.path, ctx.version, f, msrp)
+    result = md.hardware(ctx.path, ctx.version, f, msrp)
     if result.empty:
         _empty("hardware prices", f, "widening the date range or clearing GPU models/Sources")
         return
@@ -489,13 +489,13 @@ def _hardware(ctx: frame.Frame, f: ExplorerFilters) -> None:
 # --- Energy --------------------------------------------------------------------------------
 
 
-def _energy(ctx: frame.Frame, f: ExplorerFilters) -> None:
+def _energy(ctx: frame.Frame, f: MarketFilters) -> None:
     st.subheader("Electricity prices")
     kind = st.segmented_control(
         "Series", ENERGY_KINDS, default=ENERGY_KINDS[0], key="mx_energy_kind"
     )
     kind = kind or ENERGY_KINDS[0]
-    result = xd.energy(ctx.path, ctx.version, f)
+    result = md.energy(ctx.path, ctx.version, f)
     wholesale = kind == "Wholesale"
     if not result.empty:
         is_wholesale = result.frame["sector"].isin(ex.WHOLESALE_SECTORS)
@@ -519,7 +519,7 @@ def _energy(ctx: frame.Frame, f: ExplorerFilters) -> None:
         what = "wholesale (ENTSO-E, Ember)" if wholesale else "retail by sector (EIA)"
         _chart(result, result.frame, fig, f"energy_prices, {what}; USD/kWh", "energy_prices")
     st.subheader("Grid carbon intensity")
-    carbon = xd.carbon(ctx.path, ctx.version, f)
+    carbon = md.carbon(ctx.path, ctx.version, f)
     if carbon.empty:
         _empty("grid carbon years", f, "widening the date range (whole years) or clearing Regions")
         return
@@ -540,7 +540,7 @@ def render() -> None:
     if not frame.require_data(ctx):
         return
     try:
-        opts = xd.filter_options(ctx.path, ctx.version)
+        opts = md.filter_options(ctx.path, ctx.version)
     except RigShiftError as exc:
         st.error(exc.one_line())
         return

@@ -13,7 +13,7 @@ from dashboard.engine.economics.sustainability import Footprint, by_region, comp
 from dashboard.engine.queries.market_page import CarbonIntensity
 from dashboard.engine.views.formatting import usd
 from dashboard.ui import data, frame
-from dashboard.ui import explorer_data as xd
+from dashboard.ui import market_data as md
 from dashboard.ui.safe_text import escape
 from dashboard.ui.widgets import data_footer
 from scrapers.errors import RigShiftError
@@ -101,7 +101,7 @@ def render() -> None:
     if not ctx.inputs_ok:
         return
     try:
-        choices = xd.carbon_choices(ctx.path, ctx.version)
+        choices = md.carbon_choices(ctx.path, ctx.version)
         grid = _grid(choices)
         if grid is None:
             return

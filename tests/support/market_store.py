@@ -1,4 +1,4 @@
-"""A tiny hand-made store for the explorer tests: every number here is easy to check by hand."""
+"""A tiny hand-made store for the Market page tests: every number here is easy to check by hand."""
 
 from __future__ import annotations
 
@@ -92,7 +92,7 @@ def offer_rows() -> list[dict[str, Any]]:
                         "rate_usd_per_gpu_hour": round(rate + bump, 4),
                     }
                 )
-    rows.append(  # unknown GPU names never reach the explorer
+    rows.append(  # unknown GPU names never reach the Market page
         {
             "source": "alpha",
             "offer_id": "mystery",
@@ -116,7 +116,7 @@ INDEX_ROWS = [
 ]
 
 
-def build_explorer_store(path: Path) -> Path:
+def build_market_store(path: Path) -> Path:
     """Coins, offers, the rental index, hardware, energy and carbon rows at ``path``."""
     write_rows(path, COIN_NETWORK, coin_rows())
     write_rows(path, GPU_RENTAL_OFFERS, offer_rows())

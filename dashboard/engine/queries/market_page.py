@@ -1,7 +1,7 @@
-"""Market explorer queries: every series the Market page charts, filtered and bucketed IN DUCKDB.
+"""Market page queries: every series the Market page charts, filtered and bucketed IN DUCKDB.
 
-Each function takes an open (read-only) DuckDB connection and an :class:`ExplorerFilters`, and
-returns an :class:`ExplorerResult` whose frame is already aggregated to a resolution the chart
+Each function takes an open (read-only) DuckDB connection and an :class:`MarketFilters`, and
+returns an :class:`MarketResult` whose frame is already aggregated to a resolution the chart
 can show (at most :data:`MAX_POINTS` buckets per series): raw offer rows never reach pandas.
 Distributions use only the latest snapshot per source.
 """
@@ -32,7 +32,7 @@ PH_S = 1e15
 
 
 @dataclass(frozen=True)
-class ExplorerFilters:
+class MarketFilters:
     """The Market page's shared filters. ``None`` means "no filter"; an empty tuple matches none.
 
     ``start``/``end`` are inclusive UTC days.
@@ -49,7 +49,7 @@ class ExplorerFilters:
 
 
 @dataclass(frozen=True)
-class ExplorerResult:
+class MarketResult:
     """A chart's data: the aggregated frame, its time resolution and the newest time in it."""
 
     frame: pd.DataFrame
@@ -153,7 +153,7 @@ FROM dated GROUP BY bstart, {key_list} ORDER BY {key_list}, period
     return sql, [res, res, first or date(1, 1, 1), last or date(9999, 12, 31)]
 
 
-def frequency_caption(result: ExplorerResult) -> str:
+def frequency_caption(result: MarketResult) -> str:
     """What each point is: the data's real frequency and the bucket it is shown in."""
     frame = result.frame
     if frame.empty or "bucket" not in frame:
@@ -194,7 +194,7 @@ class _Where:
         marks = ", ".join("?" for _ in values)
         self.add(f"{column} IN ({marks})", *values)
 
-    def days(self, column: str, f: ExplorerFilters, is_date: bool = False) -> None:
+    def days(self, column: str, f: MarketFilters, is_date: bool = False) -> None:
         # Half-open on the day after `end` so a TIMESTAMP late on the end day still counts.
         if f.start is not None:
             self.add(f"{column} >= ?", f.start if is_date else _midnight(f.start))
@@ -211,7 +211,7 @@ def _midnight(day: date) -> datetime:
 
 
 def _span(
-    con: duckdb.DuckDBPyConnection, table: str, column: str, where: _Where, f: ExplorerFilters
+    con: duckdb.DuckDBPyConnection, table: str, column: str, where: _Where, f: MarketFilters
 ) -> tuple[date | None, date | None]:
     """The filter's date range, closed with the data's own extent where the filter is open."""
     start, end = f.start, f.end
@@ -351,7 +351,7 @@ _COIN_AGGREGATES = f"""any_value(algorithm) AS algorithm,
   count(*) AS days"""
 
 
-def coin_series(con: duckdb.DuckDBPyConnection, f: ExplorerFilters) -> ExplorerResult:
+def coin_series(con: duckdb.DuckDBPyConnection, f: MarketFilters) -> MarketResult:
     """Per coin and bucket: difficulty, network H/s, USD price, USD/(MH/s·day), BTC hashprice.
 
     Revenue is gross (before pool fee): block reward x blocks per day x price ÷ network hashrate.
@@ -368,7 +368,7 @@ def coin_series(con: duckdb.DuckDBPyConnection, f: ExplorerFilters) -> ExplorerR
     )
     frame = con.execute(sql, [*where.params, *params]).df()
     frame = frame[COIN_COLUMNS] if not frame.empty else pd.DataFrame(columns=COIN_COLUMNS)
-    return ExplorerResult(frame, res, _latest(con, "coin_network", "observed_at", where))
+    return MarketResult(frame, res, _latest(con, "coin_network", "observed_at", where))
 
 
 def _latest(
@@ -427,7 +427,7 @@ def _filtered_index_sql(where: _Where) -> str:
   FROM pooled p JOIN chained c USING (day, gpu_model, pricing_type)"""
 
 
-def rental_index_series(con: duckdb.DuckDBPyConnection, f: ExplorerFilters) -> ExplorerResult:
+def rental_index_series(con: duckdb.DuckDBPyConnection, f: MarketFilters) -> MarketResult:
     """The RigShift rental index per model and pricing type: interquartile mean, stable, p25–p75.
 
     Bucket values are means of the daily index values (offer_count: mean offers per day;
@@ -456,7 +456,7 @@ def rental_index_series(con: duckdb.DuckDBPyConnection, f: ExplorerFilters) -> E
         as_of = _latest(con, "gpu_rental_index", "day", where)
     else:
         as_of = _latest(con, "gpu_rental_offers", "observed_at", where)
-    return ExplorerResult(frame, res, as_of)
+    return MarketResult(frame, res, as_of)
 
 
 PROVIDER_COLUMNS = [
@@ -472,7 +472,7 @@ PROVIDER_COLUMNS = [
 ]
 
 
-def _offer_where(f: ExplorerFilters, with_days: bool = True) -> _Where:
+def _offer_where(f: MarketFilters, with_days: bool = True) -> _Where:
     where = _Where()
     where.add("gpu_model IS NOT NULL")
     where.one_of("gpu_model", f.gpu_models)
@@ -483,7 +483,7 @@ def _offer_where(f: ExplorerFilters, with_days: bool = True) -> _Where:
     return where
 
 
-def provider_medians(con: duckdb.DuckDBPyConnection, f: ExplorerFilters) -> ExplorerResult:
+def provider_medians(con: duckdb.DuckDBPyConnection, f: MarketFilters) -> MarketResult:
     """Median offered $/GPU-hour per source, model and pricing type in each bucket.
 
     Reads ``gpu_rental_source_daily`` (each available offer once per day, as in the index); a
@@ -507,7 +507,7 @@ def provider_medians(con: duckdb.DuckDBPyConnection, f: ExplorerFilters) -> Expl
     )
     frame = con.execute(sql, [*where.params, *params]).df()
     frame = frame[PROVIDER_COLUMNS] if not frame.empty else pd.DataFrame(columns=PROVIDER_COLUMNS)
-    return ExplorerResult(frame, res, _latest(con, "gpu_rental_source_daily", "day", where))
+    return MarketResult(frame, res, _latest(con, "gpu_rental_source_daily", "day", where))
 
 
 OFFER_COLUMNS = [
@@ -521,7 +521,7 @@ OFFER_COLUMNS = [
 ]
 
 
-def current_offers(con: duckdb.DuckDBPyConnection, f: ExplorerFilters) -> ExplorerResult:
+def current_offers(con: duckdb.DuckDBPyConnection, f: MarketFilters) -> MarketResult:
     """Every offer in each source's latest snapshot within the date range (for distributions)."""
     where = _offer_where(f)
     # Narrow the raw scan to the latest stored day of any source first (a small table), so
@@ -550,7 +550,7 @@ def current_offers(con: duckdb.DuckDBPyConnection, f: ExplorerFilters) -> Explor
         """,
         [*where.params, *where.params],
     ).df()
-    return ExplorerResult(frame[OFFER_COLUMNS], "snapshot", _as_of(frame, "observed_at"))
+    return MarketResult(frame[OFFER_COLUMNS], "snapshot", _as_of(frame, "observed_at"))
 
 
 # --- Hardware ------------------------------------------------------------------------------
@@ -570,8 +570,8 @@ HARDWARE_COLUMNS = [
 
 
 def hardware_prices(
-    con: duckdb.DuckDBPyConnection, f: ExplorerFilters, msrp_usd: Mapping[str, float | None]
-) -> ExplorerResult:
+    con: duckdb.DuckDBPyConnection, f: MarketFilters, msrp_usd: Mapping[str, float | None]
+) -> MarketResult:
     """Median new and used price per model and bucket, and that price as a share of launch MSRP."""
     where = _Where()
     where.add("gpu_model IS NOT NULL")
@@ -594,7 +594,7 @@ def hardware_prices(
     # A per-row ratio on the small aggregated frame: MSRP lives in a reference CSV, not the store.
     frame["msrp_usd"] = frame["gpu_model"].map(lambda m: msrp_usd.get(m)).astype("float64")
     frame["share_of_msrp"] = frame["median_price_usd"] / frame["msrp_usd"]
-    return ExplorerResult(
+    return MarketResult(
         frame[HARDWARE_COLUMNS], res, _latest(con, "gpu_hardware_prices", "observed_at", where)
     )
 
@@ -613,7 +613,7 @@ ENERGY_COLUMNS = [
 WHOLESALE_SECTORS = ("wholesale",)
 
 
-def energy_prices(con: duckdb.DuckDBPyConnection, f: ExplorerFilters) -> ExplorerResult:
+def energy_prices(con: duckdb.DuckDBPyConnection, f: MarketFilters) -> MarketResult:
     """Mean electricity price (USD/kWh) per region, sector and source in each bucket."""
     where = _Where()
     where.one_of("region", f.regions)
@@ -633,7 +633,7 @@ def energy_prices(con: duckdb.DuckDBPyConnection, f: ExplorerFilters) -> Explore
     )
     frame = con.execute(sql, [*where.params, *params]).df()
     frame = frame[ENERGY_COLUMNS] if not frame.empty else pd.DataFrame(columns=ENERGY_COLUMNS)
-    return ExplorerResult(frame, res, _latest(con, "energy_prices", "period_start", where))
+    return MarketResult(frame, res, _latest(con, "energy_prices", "period_start", where))
 
 
 CARBON_COLUMNS = ["year", "region", "region_name", "source", "carbon_g_per_kwh"]
@@ -646,7 +646,7 @@ def carbon_regions_for(regions: Sequence[str] | None) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys([*regions, *(r.split("-")[0] for r in regions if "-" in r)]))
 
 
-def grid_carbon(con: duckdb.DuckDBPyConnection, f: ExplorerFilters) -> ExplorerResult:
+def grid_carbon(con: duckdb.DuckDBPyConnection, f: MarketFilters) -> MarketResult:
     """Grid carbon intensity (gCO2e/kWh) per region and year within the filter's years."""
     where = _Where()
     where.one_of("region", carbon_regions_for(f.regions))
@@ -663,7 +663,7 @@ def grid_carbon(con: duckdb.DuckDBPyConnection, f: ExplorerFilters) -> ExplorerR
         where.params,
     ).df()
     as_of = datetime(int(frame["year"].max()), 12, 31) if not frame.empty else None
-    return ExplorerResult(frame[CARBON_COLUMNS], "year", as_of)
+    return MarketResult(frame[CARBON_COLUMNS], "year", as_of)
 
 
 # --- Grid carbon for one region (Sustainability page) ----------------------------------------
@@ -727,9 +727,7 @@ WHICH_PRICE_COLUMNS = [
 VERDICT_ROW = "RigShift stable index"
 
 
-def price_options(
-    con: duckdb.DuckDBPyConnection, gpu_model: str, f: ExplorerFilters
-) -> ExplorerResult:
+def price_options(con: duckdb.DuckDBPyConnection, gpu_model: str, f: MarketFilters) -> MarketResult:
     """Every source x offering of one model per day: median of available offers and counts.
 
     An *offering* is the upstream's own tier: RunPod's secure / community / spot / 1-, 3-,
@@ -762,7 +760,7 @@ def price_options(
         where.params,
     ).df()
     frame = frame[PRICE_COLUMNS] if not frame.empty else pd.DataFrame(columns=PRICE_COLUMNS)
-    return ExplorerResult(frame, "day", _as_of(frame, "day"))
+    return MarketResult(frame, "day", _as_of(frame, "day"))
 
 
 def which_price_table(

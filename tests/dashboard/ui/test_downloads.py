@@ -9,18 +9,18 @@ import pandas as pd
 import pytest
 
 from dashboard.engine.queries import market_page as ex
-from dashboard.engine.queries.market_page import ExplorerFilters
+from dashboard.engine.queries.market_page import MarketFilters
 from dashboard.engine.views.downloads import file_name, table_bytes
 from scrapers.store import read_connection
-from tests.support.market_store import build_explorer_store
+from tests.support.market_store import build_market_store
 
-FILTERS = ExplorerFilters(gpu_models=("RTX 3090",), sources=("alpha",))
+FILTERS = MarketFilters(gpu_models=("RTX 3090",), sources=("alpha",))
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The hand-made explorer store."""
-    return build_explorer_store(tmp_path_factory.mktemp("downloads") / "x.duckdb")
+    """The hand-made Market store."""
+    return build_market_store(tmp_path_factory.mktemp("downloads") / "x.duckdb")
 
 
 def _query(store: Path, name: str) -> pd.DataFrame:

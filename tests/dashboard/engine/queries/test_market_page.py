@@ -1,4 +1,4 @@
-"""Market explorer queries on a tiny hand-made store: filters, buckets, derived series, empties."""
+"""Market page queries on a tiny hand-made store: filters, buckets, derived series, empties."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ import duckdb
 import pytest
 
 from dashboard.engine.queries import market_page as ex
-from dashboard.engine.queries.market_page import ExplorerFilters
+from dashboard.engine.queries.market_page import MarketFilters
 from scrapers.schema import COIN_NETWORK
 from scrapers.store import Store, read_connection
 from tests.support.market_store import (
     COIN_DAYS,
     SNAPSHOTS,
-    build_explorer_store,
+    build_market_store,
     coin_rows,
     write_rows,
 )
@@ -24,8 +24,8 @@ from tests.support.market_store import (
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The hand-made explorer store, built once for this module."""
-    return build_explorer_store(tmp_path_factory.mktemp("explorer") / "x.duckdb")
+    """The hand-made Market store, built once for this module."""
+    return build_market_store(tmp_path_factory.mktemp("market") / "x.duckdb")
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def test_single_day_and_inverted_range_are_daily() -> None:
 
 
 def test_coin_series_has_every_coin_daily(con: duckdb.DuckDBPyConnection) -> None:
-    result = ex.coin_series(con, ExplorerFilters())
+    result = ex.coin_series(con, MarketFilters())
     assert result.resolution == "day"
     assert result.frame.groupby("coin").size().to_dict() == {
         "BTC": COIN_DAYS,
@@ -81,44 +81,44 @@ def test_coin_series_has_every_coin_daily(con: duckdb.DuckDBPyConnection) -> Non
 
 
 def test_coin_filter_keeps_only_chosen_coins(con: duckdb.DuckDBPyConnection) -> None:
-    result = ex.coin_series(con, ExplorerFilters(coins=("RVN",)))
+    result = ex.coin_series(con, MarketFilters(coins=("RVN",)))
     assert set(result.frame["coin"]) == {"RVN"}
 
 
 def test_source_filter_applies_to_coins(con: duckdb.DuckDBPyConnection) -> None:
-    result = ex.coin_series(con, ExplorerFilters(sources=("pool",)))
+    result = ex.coin_series(con, MarketFilters(sources=("pool",)))
     assert set(result.frame["coin"]) == {"XMR"}
 
 
 def test_date_range_is_inclusive(con: duckdb.DuckDBPyConnection) -> None:
-    f = ExplorerFilters(start=date(2024, 1, 3), end=date(2024, 1, 5), coins=("BTC",))
+    f = MarketFilters(start=date(2024, 1, 3), end=date(2024, 1, 5), coins=("BTC",))
     days = ex.coin_series(con, f).frame["period"].dt.date.tolist()
     assert days == [date(2024, 1, 3), date(2024, 1, 4), date(2024, 1, 5)]
 
 
 def test_revenue_per_mhs_by_hand(con: duckdb.DuckDBPyConnection) -> None:
-    rvn = ex.coin_series(con, ExplorerFilters(coins=("RVN",))).frame.iloc[0]
+    rvn = ex.coin_series(con, MarketFilters(coins=("RVN",))).frame.iloc[0]
     # 1e6 / 1e12 H/s x (86400 / 60 s) blocks x 10 RVN x $2 = $0.0288 per MH/s per day
     assert rvn["revenue_usd_per_mhs_day"] == pytest.approx(0.0288)
     assert rvn["algorithm"] == "KawPow"
 
 
 def test_btc_hashprice_derives_nethash_from_difficulty(con: duckdb.DuckDBPyConnection) -> None:
-    btc = ex.coin_series(con, ExplorerFilters(coins=("BTC",))).frame.iloc[0]
+    btc = ex.coin_series(con, MarketFilters(coins=("BTC",))).frame.iloc[0]
     nethash = 1e14 * 2**32 / 600
     assert btc["nethash_hs"] == pytest.approx(nethash)
     assert btc["hashprice_usd_per_ph_day"] == pytest.approx(1e15 / nethash * 144 * 3.125 * 100_000)
 
 
 def test_hashprice_only_for_btc(con: duckdb.DuckDBPyConnection) -> None:
-    frame = ex.coin_series(con, ExplorerFilters()).frame
+    frame = ex.coin_series(con, MarketFilters()).frame
     assert frame.loc[frame["coin"] != "BTC", "hashprice_usd_per_ph_day"].isna().all()
 
 
 def test_btc_priced_coin_uses_btc_usd_even_when_btc_is_filtered_out(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
-    xmr = ex.coin_series(con, ExplorerFilters(coins=("XMR",))).frame.iloc[0]
+    xmr = ex.coin_series(con, MarketFilters(coins=("XMR",))).frame.iloc[0]
     assert xmr["price_usd"] == pytest.approx(0.002 * 100_000)
 
 
@@ -126,7 +126,7 @@ def test_long_range_is_bucketed_in_sql(tmp_path: Path) -> None:
     db = tmp_path / "long.duckdb"
     write_rows(db, COIN_NETWORK, coin_rows(days=1600))
     with read_connection(str(db)) as c:
-        result = ex.coin_series(c, ExplorerFilters(coins=("BTC",)))
+        result = ex.coin_series(c, MarketFilters(coins=("BTC",)))
     assert result.resolution == "week"
     assert len(result.frame) <= ex.MAX_POINTS
     assert (result.frame["period"].dt.day_of_week == 0).all()  # ISO weeks start on Monday
@@ -137,7 +137,7 @@ def test_weekly_bucket_is_the_mean_of_its_days(tmp_path: Path) -> None:
     db = tmp_path / "long.duckdb"
     write_rows(db, COIN_NETWORK, coin_rows(days=1600))
     with read_connection(str(db)) as c:
-        frame = ex.coin_series(c, ExplorerFilters(coins=("BTC",))).frame
+        frame = ex.coin_series(c, MarketFilters(coins=("BTC",))).frame
     # 2024-01-01 is a Monday: the first week holds days 0..6, prices 100000..100006.
     assert frame.iloc[0]["price_usd"] == pytest.approx(100_003.0)
 
@@ -146,7 +146,7 @@ def test_weekly_bucket_is_the_mean_of_its_days(tmp_path: Path) -> None:
 
 
 def test_rental_index_filters_model_and_pricing(con: duckdb.DuckDBPyConnection) -> None:
-    f = ExplorerFilters(gpu_models=("RTX 3090",), pricing_types=("on_demand",))
+    f = MarketFilters(gpu_models=("RTX 3090",), pricing_types=("on_demand",))
     frame = ex.rental_index_series(con, f).frame
     assert frame["index_usd_per_gpu_hour"].tolist() == pytest.approx([0.30, 0.40])
     assert frame["p25_usd_per_gpu_hour"].tolist() == pytest.approx([0.25, 0.35])
@@ -154,7 +154,7 @@ def test_rental_index_filters_model_and_pricing(con: duckdb.DuckDBPyConnection) 
 
 
 def test_provider_medians_by_hand(con: duckdb.DuckDBPyConnection) -> None:
-    f = ExplorerFilters(gpu_models=("RTX 3090",), start=date(2024, 1, 5), end=date(2024, 1, 5))
+    f = MarketFilters(gpu_models=("RTX 3090",), start=date(2024, 1, 5), end=date(2024, 1, 5))
     frame = ex.provider_medians(con, f).frame.set_index("source")
     assert frame.loc["alpha", "median_usd_per_gpu_hour"] == pytest.approx(0.30)
     assert frame.loc["beta", "median_usd_per_gpu_hour"] == pytest.approx(0.30)
@@ -162,19 +162,19 @@ def test_provider_medians_by_hand(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_provider_medians_skip_unknown_gpus(con: duckdb.DuckDBPyConnection) -> None:
-    frame = ex.provider_medians(con, ExplorerFilters()).frame
+    frame = ex.provider_medians(con, MarketFilters()).frame
     assert frame["gpu_model"].notna().all()
     assert frame["median_usd_per_gpu_hour"].max() < 9
 
 
 def test_current_offers_are_the_latest_snapshot_only(con: duckdb.DuckDBPyConnection) -> None:
-    result = ex.current_offers(con, ExplorerFilters())
+    result = ex.current_offers(con, MarketFilters())
     assert set(result.frame["observed_at"]) == {SNAPSHOTS[-1]}
     assert len(result.frame) == 6  # every offer of the snapshot, not one per model
 
 
 def test_current_offers_respect_the_end_date(con: duckdb.DuckDBPyConnection) -> None:
-    result = ex.current_offers(con, ExplorerFilters(end=date(2024, 1, 5)))
+    result = ex.current_offers(con, MarketFilters(end=date(2024, 1, 5)))
     assert set(result.frame["observed_at"]) == {SNAPSHOTS[0]}
     assert sorted(result.frame["rate_usd_per_gpu_hour"]) == pytest.approx(
         [0.20, 0.25, 0.30, 0.35, 0.40, 0.50]
@@ -182,7 +182,7 @@ def test_current_offers_respect_the_end_date(con: duckdb.DuckDBPyConnection) -> 
 
 
 def test_current_offers_filter_by_source(con: duckdb.DuckDBPyConnection) -> None:
-    frame = ex.current_offers(con, ExplorerFilters(sources=("beta",))).frame
+    frame = ex.current_offers(con, MarketFilters(sources=("beta",))).frame
     assert set(frame["source"]) == {"beta"} and len(frame) == 2
 
 
@@ -190,7 +190,7 @@ def test_current_offers_filter_by_source(con: duckdb.DuckDBPyConnection) -> None
 
 
 def test_hardware_medians_and_share_of_msrp(con: duckdb.DuckDBPyConnection) -> None:
-    frame = ex.hardware_prices(con, ExplorerFilters(), {"RTX 3090": 1499.0}).frame
+    frame = ex.hardware_prices(con, MarketFilters(), {"RTX 3090": 1499.0}).frame
     by = frame.set_index("condition")
     assert by.loc["new", "median_price_usd"] == pytest.approx(1600.0)
     assert by.loc["used", "median_price_usd"] == pytest.approx(800.0)
@@ -198,23 +198,23 @@ def test_hardware_medians_and_share_of_msrp(con: duckdb.DuckDBPyConnection) -> N
 
 
 def test_hardware_without_msrp_has_no_share(con: duckdb.DuckDBPyConnection) -> None:
-    frame = ex.hardware_prices(con, ExplorerFilters(), {}).frame
+    frame = ex.hardware_prices(con, MarketFilters(), {}).frame
     assert frame["share_of_msrp"].isna().all()
 
 
 def test_energy_region_filter(con: duckdb.DuckDBPyConnection) -> None:
-    frame = ex.energy_prices(con, ExplorerFilters(regions=("US-TX",))).frame
+    frame = ex.energy_prices(con, MarketFilters(regions=("US-TX",))).frame
     assert set(frame["region"]) == {"US-TX"}
     assert frame["price_usd_per_kwh"].tolist() == pytest.approx([0.06, 0.08])
 
 
 def test_state_filter_shows_its_country_grid(con: duckdb.DuckDBPyConnection) -> None:
-    frame = ex.grid_carbon(con, ExplorerFilters(regions=("US-TX",))).frame
+    frame = ex.grid_carbon(con, MarketFilters(regions=("US-TX",))).frame
     assert set(frame["region"]) == {"US"}
 
 
 def test_carbon_years_follow_the_date_range(con: duckdb.DuckDBPyConnection) -> None:
-    f = ExplorerFilters(start=date(2024, 3, 1), end=date(2024, 6, 1))
+    f = MarketFilters(start=date(2024, 3, 1), end=date(2024, 6, 1))
     assert set(ex.grid_carbon(con, f).frame["year"]) == {2024}
 
 
@@ -247,19 +247,19 @@ ALL_QUERIES = [
 
 @pytest.mark.parametrize("query", ALL_QUERIES)
 def test_future_dates_give_an_empty_result(con: duckdb.DuckDBPyConnection, query) -> None:  # noqa: ANN001
-    result = query(con, ExplorerFilters(start=date(2099, 1, 1), end=date(2099, 12, 31)))
+    result = query(con, MarketFilters(start=date(2099, 1, 1), end=date(2099, 12, 31)))
     assert result.empty and result.as_of is None
 
 
 @pytest.mark.parametrize("query", ALL_QUERIES)
 def test_empty_selection_matches_nothing(con: duckdb.DuckDBPyConnection, query) -> None:  # noqa: ANN001
-    f = ExplorerFilters(gpu_models=(), sources=(), regions=(), coins=())
+    f = MarketFilters(gpu_models=(), sources=(), regions=(), coins=())
     assert query(con, f).empty
 
 
 @pytest.mark.parametrize("query", ALL_QUERIES)
 def test_empty_store_gives_empty_results(empty_con: duckdb.DuckDBPyConnection, query) -> None:  # noqa: ANN001
-    result = query(empty_con, ExplorerFilters())
+    result = query(empty_con, MarketFilters())
     assert result.empty
     assert list(result.frame.columns)  # columns are still named for the download
 

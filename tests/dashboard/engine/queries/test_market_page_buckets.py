@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from dashboard.engine.queries import market_page as ex
-from dashboard.engine.queries.market_page import ExplorerFilters
+from dashboard.engine.queries.market_page import MarketFilters
 from scrapers.rental_index import rebuild_sql
 from scrapers.schema import ENERGY_PRICES, GPU_RENTAL_OFFERS
 from scrapers.store import read_connection, write_connection
@@ -31,7 +31,7 @@ def energy_row(day: date, price: float, period: str = "month", region: str = "DE
     }
 
 
-def energy(tmp_path: Path, rows: list[dict], f: ExplorerFilters) -> ex.ExplorerResult:
+def energy(tmp_path: Path, rows: list[dict], f: MarketFilters) -> ex.MarketResult:
     """Write ``rows`` and read the energy series under ``f``."""
     db = tmp_path / "e.duckdb"
     write_rows(db, ENERGY_PRICES, rows)
@@ -44,7 +44,7 @@ MONTHS = [date(2023, 11, 1), date(2023, 12, 1), date(2024, 1, 1)]
 
 def test_monthly_data_bucketed_weekly_keeps_its_month(tmp_path: Path) -> None:
     rows = [energy_row(d, 0.1 + i / 100) for i, d in enumerate(MONTHS)]
-    result = energy(tmp_path, rows, ExplorerFilters(resolution="week"))
+    result = energy(tmp_path, rows, MarketFilters(resolution="week"))
     dec = result.frame.iloc[1]
     assert dec["period"] == pd_ts("2023-12-01")  # not the Monday 2023-11-27
     assert dec["period_label"] == "2023-12"
@@ -54,7 +54,7 @@ def test_monthly_data_bucketed_weekly_keeps_its_month(tmp_path: Path) -> None:
 def test_daily_data_beside_monthly_data_is_bucketed_as_asked(tmp_path: Path) -> None:
     rows = [energy_row(d, 0.1) for d in MONTHS]
     rows += [energy_row(date(2024, 1, d), 0.2, period="day", region="FR") for d in (1, 2, 8)]
-    frame = energy(tmp_path, rows, ExplorerFilters(resolution="week")).frame
+    frame = energy(tmp_path, rows, MarketFilters(resolution="week")).frame
     fr = frame[frame["region"] == "FR"]
     assert fr["bucket"].tolist() == ["week", "week"]
     assert fr["periods"].tolist() == [2, 1]
@@ -63,7 +63,7 @@ def test_daily_data_beside_monthly_data_is_bucketed_as_asked(tmp_path: Path) -> 
 def test_a_range_starting_mid_week_opens_with_its_own_days(tmp_path: Path) -> None:
     # 2021-01-01 is a Friday: the first bucket holds Jan 1-3 and says so.
     rows = [energy_row(date(2021, 1, 1) + timedelta(days=i), 0.1, period="day") for i in range(10)]
-    f = ExplorerFilters(start=date(2021, 1, 1), end=date(2021, 1, 10), resolution="week")
+    f = MarketFilters(start=date(2021, 1, 1), end=date(2021, 1, 10), resolution="week")
     frame = energy(tmp_path, rows, f).frame
     first = frame.iloc[0]
     assert first["period"] == pd_ts("2021-01-01")
@@ -74,19 +74,19 @@ def test_a_range_starting_mid_week_opens_with_its_own_days(tmp_path: Path) -> No
 
 def test_caption_names_monthly_data_as_monthly(tmp_path: Path) -> None:
     rows = [energy_row(d, 0.1) for d in MONTHS]
-    result = energy(tmp_path, rows, ExplorerFilters(resolution="week"))
+    result = energy(tmp_path, rows, MarketFilters(resolution="week"))
     assert ex.frequency_caption(result) == "Monthly data, one point per month."
 
 
 def test_caption_names_daily_data_shown_weekly(tmp_path: Path) -> None:
     rows = [energy_row(date(2024, 1, d), 0.2, period="day") for d in (1, 2, 8)]
-    result = energy(tmp_path, rows, ExplorerFilters(resolution="week"))
+    result = energy(tmp_path, rows, MarketFilters(resolution="week"))
     assert ex.frequency_caption(result).startswith("Daily data as weekly aggregates.")
 
 
 def test_auto_resolution_is_daily_for_a_short_range(tmp_path: Path) -> None:
     rows = [energy_row(date(2024, 1, d), 0.2, period="day") for d in (1, 2, 8)]
-    assert energy(tmp_path, rows, ExplorerFilters()).frame["bucket"].tolist() == ["day"] * 3
+    assert energy(tmp_path, rows, MarketFilters()).frame["bucket"].tolist() == ["day"] * 3
 
 
 def test_a_chosen_daily_bucket_is_coarsened_past_the_point_cap() -> None:
@@ -128,31 +128,31 @@ def rental_db(tmp_path: Path) -> str:
     return str(db)
 
 
-def index_frame(db: str, f: ExplorerFilters) -> Any:
-    """The explorer's rental index frame under ``f``."""
+def index_frame(db: str, f: MarketFilters) -> Any:
+    """The Market page's rental index frame under ``f``."""
     with read_connection(db) as con:
         return ex.rental_index_series(con, f).frame
 
 
 def test_the_sources_filter_changes_the_index(rental_db: str) -> None:
-    every = index_frame(rental_db, ExplorerFilters())
-    runpod = index_frame(rental_db, ExplorerFilters(sources=("runpod",)))
+    every = index_frame(rental_db, MarketFilters())
+    runpod = index_frame(rental_db, MarketFilters(sources=("runpod",)))
     # Day 2 pooled: p25 = 0.3225, p75 = 0.70 keep 0.33, 0.34 and five 0.70 -> 4.17 / 7.
     assert every["index_usd_per_gpu_hour"].iloc[-1] == pytest.approx(4.17 / 7)
     assert runpod["index_usd_per_gpu_hour"].tolist() == pytest.approx([0.70])
 
 
 def test_a_filtered_index_has_the_stored_index_values_for_all_sources(rental_db: str) -> None:
-    every = index_frame(rental_db, ExplorerFilters())
-    filtered = index_frame(rental_db, ExplorerFilters(sources=("runpod", "vastai")))
+    every = index_frame(rental_db, MarketFilters())
+    filtered = index_frame(rental_db, MarketFilters(sources=("runpod", "vastai")))
     cols = ["index_usd_per_gpu_hour", "stable_usd_per_gpu_hour", "offer_count"]
     assert filtered[cols].to_numpy().ravel() == pytest.approx(every[cols].to_numpy().ravel())
 
 
 def test_the_pricing_type_filter_changes_the_index(rental_db: str) -> None:
-    assert index_frame(rental_db, ExplorerFilters(pricing_types=("spot",))).empty
+    assert index_frame(rental_db, MarketFilters(pricing_types=("spot",))).empty
 
 
 def test_the_page_series_carry_the_stable_index(rental_db: str) -> None:
-    frame = index_frame(rental_db, ExplorerFilters())
+    frame = index_frame(rental_db, MarketFilters())
     assert frame["stable_usd_per_gpu_hour"].tolist() == pytest.approx([0.32, 0.32])

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import duckdb
 
-from dashboard.engine.queries import market_page as explorer
+from dashboard.engine.queries import market_page
 from dashboard.engine.queries.market_page import (
     CarbonIntensity,
-    ExplorerFilters,
-    ExplorerResult,
     FilterOptions,
+    MarketFilters,
+    MarketResult,
 )
 from dashboard.engine.queries.sql_sandbox import RESULT_CACHE_ENTRIES, QueryResult, run_query
 from dashboard.ui.cache import Version, cached
@@ -25,57 +25,57 @@ Con = duckdb.DuckDBPyConnection
 @cached(8)
 def filter_options(con: Con) -> FilterOptions:
     """Choices for the Market page's filters."""
-    return explorer.filter_options(con)
+    return market_page.filter_options(con)
 
 
 @cached(32)
-def coins(con: Con, f: ExplorerFilters) -> ExplorerResult:
+def coins(con: Con, f: MarketFilters) -> MarketResult:
     """Coin series under ``f``."""
-    return explorer.coin_series(con, f)
+    return market_page.coin_series(con, f)
 
 
 @cached(32)
-def rental_index_series(con: Con, f: ExplorerFilters) -> ExplorerResult:
+def rental_index_series(con: Con, f: MarketFilters) -> MarketResult:
     """Rental index series under ``f``."""
-    return explorer.rental_index_series(con, f)
+    return market_page.rental_index_series(con, f)
 
 
 @cached(32)
-def provider_medians(con: Con, f: ExplorerFilters) -> ExplorerResult:
+def provider_medians(con: Con, f: MarketFilters) -> MarketResult:
     """Per-source median rates under ``f``."""
-    return explorer.provider_medians(con, f)
+    return market_page.provider_medians(con, f)
 
 
 @cached(32)
-def current_offers(con: Con, f: ExplorerFilters) -> ExplorerResult:
+def current_offers(con: Con, f: MarketFilters) -> MarketResult:
     """Latest-snapshot offers under ``f``."""
-    return explorer.current_offers(con, f)
+    return market_page.current_offers(con, f)
 
 
 @cached(32)
 def hardware(
-    con: Con, f: ExplorerFilters, msrp: tuple[tuple[str, float | None], ...]
-) -> ExplorerResult:
+    con: Con, f: MarketFilters, msrp: tuple[tuple[str, float | None], ...]
+) -> MarketResult:
     """New and used hardware prices under ``f`` with their share of MSRP."""
-    return explorer.hardware_prices(con, f, dict(msrp))
+    return market_page.hardware_prices(con, f, dict(msrp))
 
 
 @cached(32)
-def energy(con: Con, f: ExplorerFilters) -> ExplorerResult:
+def energy(con: Con, f: MarketFilters) -> MarketResult:
     """Electricity prices under ``f``."""
-    return explorer.energy_prices(con, f)
+    return market_page.energy_prices(con, f)
 
 
 @cached(32)
-def carbon(con: Con, f: ExplorerFilters) -> ExplorerResult:
+def carbon(con: Con, f: MarketFilters) -> MarketResult:
     """Grid carbon intensity under ``f``."""
-    return explorer.grid_carbon(con, f)
+    return market_page.grid_carbon(con, f)
 
 
 @cached(8)
 def carbon_choices(con: Con) -> list[CarbonIntensity]:
     """The latest grid carbon intensity of every stored region."""
-    return explorer.carbon_choices(con)
+    return market_page.carbon_choices(con)
 
 
 @cached(RESULT_CACHE_ENTRIES, connect=False, ttl="15m")
@@ -85,12 +85,12 @@ def sql_query(path: str, version: Version, sql: str, row_cap: int) -> QueryResul
 
 
 @cached(16)
-def price_options(con: Con, gpu_model: str, f: ExplorerFilters) -> ExplorerResult:
+def price_options(con: Con, gpu_model: str, f: MarketFilters) -> MarketResult:
     """Every source x offering of ``gpu_model`` per day under ``f``."""
-    return explorer.price_options(con, gpu_model, f)
+    return market_page.price_options(con, gpu_model, f)
 
 
 @cached(16)
 def verdict_rate(con: Con, gpu_model: str) -> tuple[float | None, object]:
     """The on-demand stable index the verdict uses for ``gpu_model`` and its day."""
-    return explorer.verdict_rate(con, gpu_model)
+    return market_page.verdict_rate(con, gpu_model)
