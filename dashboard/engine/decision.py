@@ -12,7 +12,7 @@ Chain: per fleet line, the per-GPU economics (:func:`economics.evaluate`) on the
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -39,7 +39,7 @@ from dashboard.engine.economics.per_gpu import (
 from dashboard.engine.economics.specs import apply_overrides
 from dashboard.engine.economics.verdict import Verdict, judge
 from dashboard.engine.terms import GpuAssumptions, GpuSpec, MarketSnapshot, PivotResult
-from dashboard.engine.views.formatting import usd
+from dashboard.engine.views.formatting import pct, usd
 from scrapers.errors import ConfigError
 
 N_PATHS = 10_000
@@ -48,6 +48,19 @@ NEVER = "never"
 
 # Datacenter GPUs (server share of conversion cost); everything else is a consumer card.
 DATACENTER_PREFIXES = ("A100", "H100", "H200", "B200", "GB200", "L40", "MI300", "MI250", "A40")
+
+
+def forward_model_inputs(a: GpuAssumptions) -> tuple[tuple[str, str], ...]:
+    """The forward model's assumptions as (name, shown value): one wording and one rounding for
+    "How this is computed", ``rigshift pivot --json`` and the pages' assumption tables."""
+    return (
+        ("horizon", f"{a.horizon_months} months"),
+        ("discount rate", f"{pct(a.discount_rate, 1)}/yr"),
+        ("rental price decline", f"{pct(a.rental_decline, 1)}/yr"),
+        ("difficulty growth", f"{pct(a.difficulty_growth, 1)}/yr"),
+        ("BTC (coin) price drift", f"{pct(a.btc_price_drift, 1)}/yr"),
+        ("fixed opex", f"{usd(a.fixed_opex_usd_per_gpu_month)}/GPU-month"),
+    )
 
 
 def gpu_class(gpu_model: str) -> str:
@@ -171,14 +184,7 @@ class Decision:
 
     def formula_inputs(self) -> tuple[tuple[str, str], ...]:
         """The forward model's inputs as (name, value) pairs, for "How this is computed"."""
-        a = self.assumptions
-        return (
-            ("horizon", f"{a.horizon_months} months"),
-            ("discount rate", f"{a.discount_rate:.1%}/yr"),
-            ("rental price decline", f"{a.rental_decline:.1%}/yr"),
-            ("difficulty growth", f"{a.difficulty_growth:.1%}/yr"),
-            ("BTC (coin) price drift", f"{a.btc_price_drift:.1%}/yr"),
-            ("fixed opex", f"{usd(a.fixed_opex_usd_per_gpu_month)}/GPU-month"),
+        return forward_model_inputs(self.assumptions) + (
             ("paths / seed", f"{self.mc.n_paths:,} / {self.mc.seed}"),
         )
 
@@ -437,6 +443,24 @@ def decide(
     )
 
 
+def margin_histories(
+    fleet: Fleet,
+    specs: Mapping[str, GpuSpec],
+    a: GpuAssumptions,
+    read: Callable[[GpuSpec, GpuAssumptions], pd.DataFrame],
+) -> dict[str, pd.DataFrame]:
+    """Each known fleet model's margin history, read by ``read(spec, line assumptions)``.
+
+    ``read`` is the store query (``decide_from_store``) or the app's cached copy of it, so the
+    CLI and the pages gather exactly the same histories."""
+    histories: dict[str, pd.DataFrame] = {}
+    for line in fleet.lines:
+        spec = specs.get(line.gpu_model)
+        if spec is not None:
+            histories[line.gpu_model] = read(spec, line_assumptions(line, fleet, a))
+    return histories
+
+
 def decide_from_store(
     con: Any,
     fleet: Fleet,
@@ -452,11 +476,7 @@ def decide_from_store(
 
     specs = specs if specs is not None else load_gpu_specs()
     market = market if market is not None else load_market(con)
-    histories: dict[str, pd.DataFrame] = {}
-    for line in fleet.lines:
-        spec = specs.get(line.gpu_model)
-        if spec is not None:
-            histories[line.gpu_model] = margin_history(con, spec, line_assumptions(line, fleet, a))
+    histories = margin_histories(fleet, specs, a, lambda spec, la: margin_history(con, spec, la))
     return decide(fleet, specs, market, a, histories, n_paths, seed)
 
 

@@ -1,5 +1,5 @@
 """The app's cached reads of the store (the Market, Sustainability and SQL pages' reads are in
-:mod:`dashboard.ui.explorer_data`), every one through :func:`dashboard.ui.cache.cached`.
+:mod:`dashboard.ui.market_data`), every one through :func:`dashboard.ui.cache.cached`.
 
 Every loader is keyed by ``(db_path, data_version)`` where the version is the (mtime_ns, size)
 of the database file and its WAL, so a refresh in another process shows up on the next rerun.
@@ -251,13 +251,10 @@ def _power_price_regions(path: str, version: Version) -> list[str]:
 def decision(path: str, version: Version, fleet: Any, a: GpuAssumptions) -> Any:
     """The one decision for ``fleet`` under ``a`` (engine decision.decide), memoised per input
     set and data version so every page renders the same object without recomputing it."""
-    from dashboard.engine.decision import decide, line_assumptions
+    from dashboard.engine.decision import decide, margin_histories
 
     specs = gpu_specs()
-    histories = {}
-    for line in fleet.lines:
-        spec = specs.get(line.gpu_model)
-        if spec is not None:
-            la = line_assumptions(line, fleet, a)
-            histories[line.gpu_model] = margin_history(path, version, spec, la)
+    histories = margin_histories(
+        fleet, specs, a, lambda spec, la: margin_history(path, version, spec, la)
+    )
     return decide(fleet, specs, market(path, version), a, histories)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard.engine.decision import Decision, gpu_class
+from dashboard.engine.decision import Decision, forward_model_inputs, gpu_class
 from dashboard.engine.economics.sensitivity import tornado
 from dashboard.engine.economics.verdict import Verdict
 from dashboard.engine.queries.snapshot import crossovers
@@ -147,6 +147,15 @@ def kpis(decision: Decision) -> tuple[Kpi, ...]:
     )
 
 
+# Where each forward-model value comes from, beside its default (product-notes defaults).
+FORWARD_BASIS = {
+    "rental price decline": "sidebar (default 20 %/yr)",
+    "difficulty growth": "sidebar (default 0 %/yr)",
+    "BTC (coin) price drift": "sidebar (default 0 %/yr)",
+    "fixed opex": "sidebar (staff, bandwidth, maintenance; no citable figure, enter yours)",
+}
+
+
 def assumption_rows(
     a: GpuAssumptions, decision: Decision | None = None
 ) -> tuple[tuple[str, str, str], ...]:
@@ -166,7 +175,7 @@ def assumption_rows(
             )
             for md in decision.models
         )
-    return fleet + (
+    head = fleet + (
         ("Power price", f"${a.power_price_usd_per_kwh:.3f}/kWh", "sidebar"),
         ("PUE", f"{a.pue:.2f}", "sidebar"),
         ("Rental utilization", f"{a.utilization:.0%}", "sidebar"),
@@ -174,25 +183,20 @@ def assumption_rows(
         ("Pool fee", f"{a.pool_fee:.1%}", "sidebar"),
         ("Conversion capex, consumer card", f"{usd(a.conversion_capex_usd, 0)}/GPU", "sidebar"),
         ("One-off transition cost", usd(a.transition_cost_usd, 0), "sidebar"),
-        ("Horizon", f"{a.horizon_months} months", "sidebar"),
         ("Payback target", f"{a.payback_target_months:g} months", "sidebar"),
-        ("Discount rate", f"{a.discount_rate:.0%}/yr", "sidebar"),
-        ("Rental price decline", f"{a.rental_decline:.0%}/yr", "sidebar (default 20 %/yr)"),
-        ("Difficulty growth", f"{a.difficulty_growth:.0%}/yr", "sidebar (default 0 %/yr)"),
-        ("BTC (coin) price drift", f"{a.btc_price_drift:.0%}/yr", "sidebar (default 0 %/yr)"),
-        (
-            "Fixed opex",
-            f"{usd(a.fixed_opex_usd_per_gpu_month)}/GPU-month",
-            "sidebar (staff, bandwidth, maintenance; no citable figure, enter yours)",
-        ),
-        (
-            "Terminal value",
-            "25% of conversion capex"
-            if a.terminal_value_usd is None
-            else f"{usd(a.terminal_value_usd, 0)}/GPU",
-            "residual of the conversion at the horizon (assumption)",
-        ),
     )
+    forward = tuple(
+        (name[0].upper() + name[1:], value, FORWARD_BASIS.get(name, "sidebar"))
+        for name, value in forward_model_inputs(a)
+    )
+    terminal = (
+        "Terminal value",
+        "25% of conversion capex"
+        if a.terminal_value_usd is None
+        else f"{usd(a.terminal_value_usd, 0)}/GPU",
+        "residual of the conversion at the horizon (assumption)",
+    )
+    return head + forward + (terminal,)
 
 
 def data_time_rows(market: MarketSnapshot) -> tuple[tuple[str, str, str], ...]:
