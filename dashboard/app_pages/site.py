@@ -22,7 +22,14 @@ from dashboard.engine.economics.specs import load_deals
 from dashboard.engine.terms import MarketSnapshot
 from dashboard.engine.views.formatting import as_of_text, number, usd_compact
 from dashboard.engine.views.formulas import formulas
-from dashboard.engine.views.site import USE_LABELS, bars_frame, deals_frame, uses_frame
+from dashboard.engine.views.site import (
+    SITE_INPUT,
+    SITE_INPUTS,
+    USE_LABELS,
+    bars_frame,
+    deals_frame,
+    uses_frame,
+)
 from dashboard.ui import data, frame
 from dashboard.ui.exec_helpers import explainer, one_line_errors, table_height
 from dashboard.ui.widgets import chart_footer
@@ -31,69 +38,41 @@ from scrapers.errors import RigShiftError
 D = SiteAssumptions()
 
 
+def _number(col: object, field: str, help_prefix: str = "") -> float:
+    """One site number input from the table (views.site.SITE_INPUTS), in the field's unit."""
+    i = SITE_INPUT[field]
+    shown = col.number_input(  # type: ignore[attr-defined]
+        i.label,
+        value=i.to_shown(getattr(D, field)),
+        step=i.step,
+        format=i.format,
+        key=i.key,
+        help=help_prefix + SITE_DEFAULTS_BASIS[field],
+    )
+    return i.from_shown(float(shown))
+
+
 def _inputs(ctx: frame.Frame) -> SiteAssumptions:
     """The site inputs; deliberately unbounded so a bad value gets a plain error, not a clamp."""
-    basis = SITE_DEFAULTS_BASIS
     models = sorted(set(ctx.specs) | {D.gpu_model}) or [D.gpu_model]
     with st.expander("Site inputs (defaults shown; hover ? for each basis)", expanded=True):
         c = st.columns(4)
-        mw = c[0].number_input(
-            "IT load (MW)",
-            value=D.mw_it,
-            step=1.0,
-            key="site_mw_it",
-            help="Critical IT megawatts; " + basis["mw_it"],
-        )
-        pue = c[1].number_input(
-            "PUE (grid MW ÷ IT MW)",
-            value=D.pue,
-            step=0.01,
-            format="%.2f",
-            key="site_pue",
-            help=basis["pue"],
-        )
+        mw = _number(c[0], "mw_it", "Critical IT megawatts; ")
+        pue = _number(c[1], "pue")
         own = c[2].checkbox(
             "Own site power price",
             key="site_own_power",
             help="Off: the sidebar's power price (its region default or your figure).",
         )
         if own:
-            power = c[2].number_input(
-                "Power price ($/kWh)",
-                value=D.power_price_usd_per_kwh,
-                step=0.005,
-                format="%.3f",
-                key="site_power_price",
-                help=basis["power_price_usd_per_kwh"],
-            )
+            power = _number(c[2], "power_price_usd_per_kwh")
         else:
             power = ctx.assumptions.power_price_usd_per_kwh
             c[2].caption(f"Sidebar power price: ${power:.3f}/kWh.")
-        asic = c[3].number_input(
-            "ASIC efficiency (J/TH)",
-            value=D.asic_efficiency_j_per_th,
-            step=0.5,
-            format="%.1f",
-            key="site_asic_j_th",
-            help=basis["asic_efficiency_j_per_th"],
-        )
+        asic = _number(c[3], "asic_efficiency_j_per_th")
         c = st.columns(4)
-        rent = c[0].number_input(
-            "Colocation rent ($/kW-month of IT)",
-            value=D.colo_rent_usd_per_kw_month,
-            step=5.0,
-            format="%.2f",
-            key="site_colo_rent",
-            help=basis["colo_rent_usd_per_kw_month"],
-        )
-        hall = c[1].number_input(
-            "Data hall capex ($M per IT MW)",
-            value=D.hall_capex_usd_per_mw / 1e6,
-            step=0.1,
-            format="%.2f",
-            key="site_hall_capex_musd",
-            help=basis["hall_capex_usd_per_mw"],
-        )
+        rent = _number(c[0], "colo_rent_usd_per_kw_month")
+        hall = _number(c[1], "hall_capex_usd_per_mw")
         gpu = c[2].selectbox(
             "GPU model (GPU cloud)",
             models,
@@ -101,31 +80,10 @@ def _inputs(ctx: frame.Frame) -> SiteAssumptions:
             key="site_gpu_model",
             help="Sets the rental rate (RigShift index for this model).",
         )
-        watts = c[3].number_input(
-            "All-in power per GPU (W)",
-            value=D.all_in_w_per_gpu,
-            step=25.0,
-            format="%.0f",
-            key="site_w_per_gpu",
-            help=basis["all_in_w_per_gpu"],
-        )
+        watts = _number(c[3], "all_in_w_per_gpu")
         c = st.columns(4)
-        util = c[0].number_input(
-            "GPU utilization (%)",
-            value=D.utilization * 100,
-            step=5.0,
-            format="%.0f",
-            key="site_utilization_pct",
-            help=basis["utilization"],
-        )
-        gpu_capex = c[1].number_input(
-            "GPU price ($/GPU)",
-            value=D.gpu_capex_usd,
-            step=1000.0,
-            format="%.0f",
-            key="site_gpu_capex",
-            help=basis["gpu_capex_usd"],
-        )
+        util = _number(c[0], "utilization")
+        gpu_capex = _number(c[1], "gpu_capex_usd")
         spec = ctx.specs.get(str(gpu))
         if spec is not None:
             c[2].caption(
@@ -133,16 +91,16 @@ def _inputs(ctx: frame.Frame) -> SiteAssumptions:
                 "adds host, network and storage share. The default is for H100 SXM."
             )
     return SiteAssumptions(
-        mw_it=float(mw),
-        pue=float(pue),
+        mw_it=mw,
+        pue=pue,
         power_price_usd_per_kwh=float(power),
-        asic_efficiency_j_per_th=float(asic),
-        colo_rent_usd_per_kw_month=float(rent),
-        hall_capex_usd_per_mw=float(hall) * 1e6,
+        asic_efficiency_j_per_th=asic,
+        colo_rent_usd_per_kw_month=rent,
+        hall_capex_usd_per_mw=hall,
         gpu_model=str(gpu),
-        all_in_w_per_gpu=float(watts),
-        utilization=float(util) / 100,
-        gpu_capex_usd=float(gpu_capex),
+        all_in_w_per_gpu=watts,
+        utilization=util,
+        gpu_capex_usd=gpu_capex,
         # The fleet decision's forward model (sidebar), so both paybacks walk the same path.
         rental_decline=ctx.assumptions.rental_decline,
         difficulty_growth=ctx.assumptions.difficulty_growth,
@@ -151,17 +109,7 @@ def _inputs(ctx: frame.Frame) -> SiteAssumptions:
 
 
 # widget key -> URL parameter (site inputs travel in the link and in saved scenarios)
-SITE_URL_KEYS = {
-    "site_mw_it": "site_mw",
-    "site_pue": "site_pue",
-    "site_power_price": "site_price",
-    "site_asic_j_th": "site_asic",
-    "site_colo_rent": "site_rent",
-    "site_hall_capex_musd": "site_hall",
-    "site_w_per_gpu": "site_w",
-    "site_utilization_pct": "site_util",
-    "site_gpu_capex": "site_gpu_capex",
-}
+SITE_URL_KEYS = {i.key: i.url for i in SITE_INPUTS}
 _SITE_URL_LOADED = "_rigshift_site_url_loaded"
 
 

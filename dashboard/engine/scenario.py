@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from dashboard.engine import terms as m
 from dashboard.engine.terms import GpuAssumptions
+from dashboard.engine.views.site import SITE_INPUTS
 
 if TYPE_CHECKING:
     from dashboard.engine.decision import Fleet
@@ -48,17 +49,7 @@ def _from_bounds() -> tuple[Param, ...]:
 PARAMS: tuple[Param, ...] = _from_bounds()
 FLEET_PARAM = "fleet"
 # Site inputs (the Site page writes them; saved scenarios keep them too).
-SITE_PARAMS: tuple[str, ...] = (
-    "site_mw",
-    "site_pue",
-    "site_price",
-    "site_asic",
-    "site_rent",
-    "site_hall",
-    "site_w",
-    "site_util",
-    "site_gpu_capex",
-)
+SITE_PARAMS: tuple[str, ...] = tuple(i.url for i in SITE_INPUTS)
 PARAM_NAMES: tuple[str, ...] = (
     ("gpu",) + tuple(p.name for p in PARAMS) + (FLEET_PARAM,) + SITE_PARAMS
 )

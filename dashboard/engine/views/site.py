@@ -8,10 +8,89 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pandas as pd
 
 from dashboard.engine.economics.site import SiteResult, SiteUse
+
+
+@dataclass(frozen=True)
+class SiteInput:
+    """One number the Site page asks for: its widget, its link parameter and its shown unit."""
+
+    field: str  # SiteAssumptions field
+    label: str  # with its unit, as the widget shows it
+    key: str  # Streamlit widget key
+    url: str  # URL / saved-scenario parameter
+    step: float
+    format: str | None = None
+    shown: str = ""  # "%": shown as a percent of the field; "M": in millions of the field
+
+    def to_shown(self, value: float) -> float:
+        """The field value in the widget's unit."""
+        return value * 100 if self.shown == "%" else value / 1e6 if self.shown == "M" else value
+
+    def from_shown(self, value: float) -> float:
+        """The widget's value back in the field's unit."""
+        return value / 100 if self.shown == "%" else value * 1e6 if self.shown == "M" else value
+
+
+# Order is the order in links and saved scenarios.
+SITE_INPUTS: tuple[SiteInput, ...] = (
+    SiteInput("mw_it", "IT load (MW)", "site_mw_it", "site_mw", 1.0),
+    SiteInput("pue", "PUE (grid MW ÷ IT MW)", "site_pue", "site_pue", 0.01, "%.2f"),
+    SiteInput(
+        "power_price_usd_per_kwh",
+        "Power price ($/kWh)",
+        "site_power_price",
+        "site_price",
+        0.005,
+        "%.3f",
+    ),
+    SiteInput(
+        "asic_efficiency_j_per_th",
+        "ASIC efficiency (J/TH)",
+        "site_asic_j_th",
+        "site_asic",
+        0.5,
+        "%.1f",
+    ),
+    SiteInput(
+        "colo_rent_usd_per_kw_month",
+        "Colocation rent ($/kW-month of IT)",
+        "site_colo_rent",
+        "site_rent",
+        5.0,
+        "%.2f",
+    ),
+    SiteInput(
+        "hall_capex_usd_per_mw",
+        "Data hall capex ($M per IT MW)",
+        "site_hall_capex_musd",
+        "site_hall",
+        0.1,
+        "%.2f",
+        shown="M",
+    ),
+    SiteInput(
+        "all_in_w_per_gpu", "All-in power per GPU (W)", "site_w_per_gpu", "site_w", 25.0, "%.0f"
+    ),
+    SiteInput(
+        "utilization",
+        "GPU utilization (%)",
+        "site_utilization_pct",
+        "site_util",
+        5.0,
+        "%.0f",
+        shown="%",
+    ),
+    SiteInput(
+        "gpu_capex_usd", "GPU price ($/GPU)", "site_gpu_capex", "site_gpu_capex", 1000.0, "%.0f"
+    ),
+)
+SITE_INPUT: dict[str, SiteInput] = {i.field: i for i in SITE_INPUTS}
+
 
 USE_LABELS = {
     "btc_mining": "BTC self-mining",
