@@ -110,9 +110,8 @@ def _runs(ctx: frame.Frame) -> None:
 
 def render() -> None:
     """The analyst's view of where every number comes from and how old it is."""
-    st.title("Data health")
-    ctx = frame.context()
-    if not frame.require_data(ctx):
+    ctx = frame.start("Data health")
+    if ctx is None:
         return
     dataset = ctx.db.meta.get("dataset", "live")
     st.caption(f"Database `{ctx.path}` · dataset: {escape(dataset)}")

@@ -280,27 +280,25 @@ def _explain(ctx: frame.Frame, market: MarketSnapshot) -> None:
         "power if it will not mine; a model with no rental rate in the store needs one."
     )
     # Conversion capex can also be set per row in the fleet table.
-    inputs = pd.DataFrame(
-        assumption_rows(a) + data_time_rows(market),
-        columns=["input", "value", "basis / data timestamp"],
-    )
-    explainer(blocks, inputs)
+    explainer(blocks, assumption_rows(a) + data_time_rows(market))
 
 
-def render() -> None:
-    """Per-model mine / rent / sell comparison for a mixed fleet."""
-    st.title("Fleet")
-    ctx = frame.context()
-    if not frame.require_data(ctx):
-        return
+def _caption(ctx: frame.Frame) -> str:
+    """The line under the title: the sidebar inputs this page is computed at."""
     a = ctx.assumptions
-    st.caption(
+    return (
         f"Power ${a.power_price_usd_per_kwh:.3f}/kWh, PUE {a.pue:.2f}, {a.utilization:.0%} rental "
         f"utilization, {a.horizon_months}-month horizon from the sidebar; the table starts from "
         "the sidebar's model and fleet size."
     )
-    if not ctx.inputs_ok:
+
+
+def render() -> None:
+    """Per-model mine / rent / sell comparison for a mixed fleet."""
+    ctx = frame.start("Fleet", _caption, needs_inputs=True)
+    if ctx is None:
         return
+    a = ctx.assumptions
     try:
         market = data.market(ctx.path, ctx.version)
     except RigShiftError as exc:

@@ -535,9 +535,8 @@ def _energy(ctx: frame.Frame, f: MarketFilters) -> None:
 
 def render() -> None:
     """The analyst's view of every market series, filterable and downloadable."""
-    st.title("Market")
-    ctx = frame.context()
-    if not frame.require_data(ctx):
+    ctx = frame.start("Market")
+    if ctx is None:
         return
     try:
         opts = md.filter_options(ctx.path, ctx.version)

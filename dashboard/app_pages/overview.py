@@ -19,7 +19,7 @@ from dashboard.engine.views.freshness import freshness_frame
 from dashboard.engine.views.memo import memo_html, memo_pdf, warm_charts
 from dashboard.engine.views.overview import OverviewContext, build_overview
 from dashboard.ui import data, frame
-from dashboard.ui.exec_helpers import per_model_frame
+from dashboard.ui.exec_helpers import inputs_table, per_model_frame
 from dashboard.ui.safe_text import escape
 from dashboard.ui.widgets import chart_footer
 from scrapers.config import load_settings
@@ -109,10 +109,7 @@ def _explain(ctx: OverviewContext) -> None:
         st.table(pd.DataFrame(list(RULE_TABLE), columns=["verdict", "when"]))
         for text in formulas(ctx.result).values():
             st.markdown(text)
-        inputs = pd.DataFrame(
-            list(ctx.inputs), columns=["input", "value", "basis / data timestamp"]
-        )
-        st.dataframe(inputs, hide_index=True, width="stretch")
+        st.dataframe(inputs_table(ctx.inputs), hide_index=True, width="stretch")
         st.caption("Data timestamps: " + " · ".join(ctx.as_of_lines))
 
 
@@ -179,19 +176,20 @@ def overview_context(ctx: frame.Frame, statuses: list) -> OverviewContext:
     return build_overview(decision, market, history, statuses, recent_alert_lines())
 
 
-def render() -> None:
-    """The executive view for the fleet in the sidebar."""
-    st.title("Overview")
-    ctx = frame.context()
-    if not frame.require_data(ctx):
-        return
+def _caption(ctx: frame.Frame) -> str:
+    """The line under the title: the sidebar inputs this page is computed at."""
     a = ctx.assumptions
-    st.caption(
+    return (
         f"{ctx.the_fleet.label} at ${a.power_price_usd_per_kwh:.3f}/kWh, PUE {a.pue:.2f}, "
         f"{a.utilization:.0%} rental utilization. Change the fleet in the sidebar or on the "
         "Fleet page."
     )
-    if not ctx.inputs_ok:
+
+
+def render() -> None:
+    """The executive view for the fleet in the sidebar."""
+    ctx = frame.start("Overview", _caption, needs_inputs=True)
+    if ctx is None:
         return
     status_error = None
     try:

@@ -20,8 +20,9 @@ from dashboard.engine.economics.site import (
 )
 from dashboard.engine.economics.specs import load_deals
 from dashboard.engine.terms import MarketSnapshot
-from dashboard.engine.views.formatting import as_of_text, number, usd_compact
+from dashboard.engine.views.formatting import number, usd_compact
 from dashboard.engine.views.formulas import formulas
+from dashboard.engine.views.overview import data_time_rows
 from dashboard.engine.views.site import (
     SITE_INPUT,
     SITE_INPUTS,
@@ -304,18 +305,13 @@ def _explain(site: SiteResult, market: MarketSnapshot) -> None:
         for f in fields(sa)
         if f.name in SITE_DEFAULTS_BASIS
     ]
-    rows += [
-        (f"data: {kind}", as_of_text(ts), "RigShift store, latest")
-        for kind, ts in market.as_of.items()
-    ]
-    explainer(blocks, pd.DataFrame(rows, columns=["input", "value", "basis"]))
+    explainer(blocks, tuple(rows) + data_time_rows(market))
 
 
 def render() -> None:
     """A powered site's three uses, per IT MW, placed against public deals."""
-    st.title("Site")
-    ctx = frame.context()
-    if not frame.require_data(ctx):
+    ctx = frame.start("Site")
+    if ctx is None:
         return
     st.caption(
         "Revenue, opex, net, capex and payback for one megawatt used three ways. The power "

@@ -123,9 +123,8 @@ def _docs() -> None:
 
 def render() -> None:
     """A read-only SQL console with the schema documentation beside it."""
-    st.title("SQL")
-    ctx = frame.context()
-    if not frame.require_data(ctx):
+    ctx = frame.start("SQL")
+    if ctx is None:
         return
     left, right = st.columns([5, 4], gap="large")
     with left:

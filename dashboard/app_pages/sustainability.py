@@ -87,19 +87,21 @@ def _metrics(name: str, fp: Footprint | None) -> None:
     )
 
 
-def render() -> None:
-    """Carbon and revenue per kWh of the sidebar fleet, mining vs renting, on a chosen grid."""
-    st.title("Sustainability")
-    ctx = frame.context()
-    if not frame.require_data(ctx):
-        return
+def _caption(ctx: frame.Frame) -> str:
+    """The line under the title: the sidebar inputs this page is computed at."""
     a = ctx.assumptions
-    st.caption(
+    return (
         f"One {a.gpu_model} at PUE {a.pue:.2f}, {a.utilization:.0%} rental utilization "
         "(change them in the sidebar)."
     )
-    if not ctx.inputs_ok:
+
+
+def render() -> None:
+    """Carbon and revenue per kWh of the sidebar fleet, mining vs renting, on a chosen grid."""
+    ctx = frame.start("Sustainability", _caption, needs_inputs=True)
+    if ctx is None:
         return
+    a = ctx.assumptions
     try:
         choices = md.carbon_choices(ctx.path, ctx.version)
         grid = _grid(choices)

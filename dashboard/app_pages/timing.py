@@ -237,26 +237,24 @@ def _explain(result: PivotResult, mc: MonteCarloResult, market: MarketSnapshot) 
         "**Revenue stability** = standard deviation ÷ |mean| of daily net ($/GPU/day) over "
         "the last 365 stored days, for mining (best coin) and rental at your inputs.",
     ]
-    inputs = pd.DataFrame(
-        assumption_rows(a) + data_time_rows(market),
-        columns=["input", "value", "basis / data timestamp"],
+    explainer(blocks, assumption_rows(a) + data_time_rows(market))
+
+
+def _caption(ctx: frame.Frame) -> str:
+    """The line under the title: the sidebar inputs this page is computed at."""
+    a = ctx.assumptions
+    return (
+        f"{ctx.the_fleet.label}, {a.horizon_months}-month horizon, payback target "
+        f"{a.payback_target_months:g} months. Change the fleet in the sidebar or on Fleet."
     )
-    explainer(blocks, inputs)
 
 
 def render() -> None:
     """When to pivot the sidebar fleet, and how sure the answer is."""
-    st.title("Timing")
-    ctx = frame.context()
-    if not frame.require_data(ctx):
+    ctx = frame.start("Timing", _caption, needs_inputs=True)
+    if ctx is None:
         return
     a = ctx.assumptions
-    st.caption(
-        f"{ctx.the_fleet.label}, {a.horizon_months}-month horizon, payback target "
-        f"{a.payback_target_months:g} months. Change the fleet in the sidebar or on Fleet."
-    )
-    if not ctx.inputs_ok:
-        return
     try:
         market = data.market(ctx.path, ctx.version)
         d = data.decision(ctx.path, ctx.version, ctx.the_fleet, a)

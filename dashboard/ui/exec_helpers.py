@@ -29,13 +29,19 @@ def one_line_errors(exc: RigShiftError | str, prefix: str = "") -> None:
         st.error(f"{prefix}{line}")
 
 
-def explainer(blocks: Iterable[str], inputs: pd.DataFrame | None = None) -> None:
+def inputs_table(rows: Iterable[tuple[str, str, str]]) -> pd.DataFrame:
+    """The "How this is computed" inputs: one row per input with its value and basis."""
+    return pd.DataFrame(list(rows), columns=["input", "value", "basis / data timestamp"])
+
+
+def explainer(blocks: Iterable[str], inputs: Iterable[tuple[str, str, str]] = ()) -> None:
     """The "How this is computed" expander: formula blocks, then the inputs table."""
     with st.expander("How this is computed"):
         for block in blocks:
             st.markdown(block)
-        if inputs is not None and not inputs.empty:
-            st.dataframe(inputs, hide_index=True, width="stretch")
+        table = inputs_table(inputs)
+        if not table.empty:
+            st.dataframe(table, hide_index=True, width="stretch")
 
 
 def per_model_frame(d: Any) -> pd.DataFrame:

@@ -12,6 +12,7 @@ link to exactly this view.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -468,6 +469,25 @@ def empty_state(db: data.DbState) -> None:
         "- `rigshift refresh`: fetches live data from every source (polite, rate-limited).\n\n"
         "Then reload this page. Set `RIGSHIFT_DB` to point the app at another database file."
     )
+
+
+def start(
+    title: str, caption: Callable[[Frame], str] | None = None, needs_inputs: bool = False
+) -> Frame | None:
+    """A page's head: its title, the frame, the empty state and its caption.
+
+    ``None`` means the page has nothing more to show: the store is empty, or ``needs_inputs``
+    and the sidebar holds a bad value (the frame has said which).
+    """
+    st.title(title)
+    ctx = context()
+    if not require_data(ctx):
+        return None
+    if caption is not None:
+        st.caption(caption(ctx))
+    if needs_inputs and not ctx.inputs_ok:
+        return None
+    return ctx
 
 
 def require_data(frame: Frame) -> bool:
