@@ -224,7 +224,7 @@ def _tables(ev: FleetEvaluation, market: MarketSnapshot) -> None:
         f"prices (resale, as of {as_of_text(market.as_of.get('hardware'))}); reference GPU "
         "table; your fleet table and sidebar"
     )
-    as_of = market.as_of.get("rental") or market.as_of.get("coins")
+    as_of = market.rent_or_mine_as_of
     per_gpu = ev.table[PER_GPU_COLUMNS]
     st.markdown("**Per GPU** (rows sorted by gain from pivoting)")
     st.dataframe(
@@ -256,7 +256,7 @@ def _chart(ev: FleetEvaluation, market: MarketSnapshot) -> None:
     st.plotly_chart(fleet_charts.fleet_gain_figure(ev.table), width="stretch")
     chart_footer(
         "RigShift store: coin network state and GPU rental index; your fleet and sidebar",
-        market.as_of.get("rental") or market.as_of.get("coins"),
+        market.rent_or_mine_as_of,
         ev.table[["GPU model", "GPUs", "spread ($/GPU/day)", "gain from pivoting (fleet $/day)"]],
         "fleet_gain.csv",
         key="dl_fleet_gain",

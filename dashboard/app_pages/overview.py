@@ -11,7 +11,6 @@ import streamlit as st
 
 from dashboard.engine.alerts import alert_line
 from dashboard.engine.charts import overview as charts
-from dashboard.engine.economics.specs import apply_overrides
 from dashboard.engine.economics.verdict import RULE_TABLE
 from dashboard.engine.jsonfile import read_jsonl
 from dashboard.engine.views.formulas import formulas
@@ -19,7 +18,7 @@ from dashboard.engine.views.freshness import freshness_frame
 from dashboard.engine.views.memo import memo_html, memo_pdf, warm_charts
 from dashboard.engine.views.overview import OverviewContext, build_overview
 from dashboard.ui import data, frame
-from dashboard.ui.exec_helpers import inputs_table, per_model_frame
+from dashboard.ui.exec_helpers import first_model_history, inputs_table, per_model_frame
 from dashboard.ui.safe_text import escape
 from dashboard.ui.widgets import chart_footer
 from scrapers.config import load_settings
@@ -166,13 +165,7 @@ def overview_context(ctx: frame.Frame, statuses: list) -> OverviewContext:
     """The Overview's numbers for the frame's fleet and the sources' statuses."""
     market = data.market(ctx.path, ctx.version)
     decision = data.decision(ctx.path, ctx.version, ctx.the_fleet, ctx.assumptions)
-    first = decision.models[0]
-    spec = apply_overrides(ctx.specs[first.line.gpu_model], first.assumptions)
-    try:
-        history = data.margin_history(ctx.path, ctx.version, spec, first.assumptions)
-    except RigShiftError as exc:
-        st.error(f"History unavailable: {exc.one_line()}")
-        history = pd.DataFrame()
+    history = first_model_history(ctx.path, ctx.version, ctx.specs, decision)
     return build_overview(decision, market, history, statuses, recent_alert_lines())
 
 

@@ -24,7 +24,7 @@ from dashboard.engine.views.timing import (
     revenue_stability,
 )
 from dashboard.ui import data, frame
-from dashboard.ui.exec_helpers import explainer, table_height
+from dashboard.ui.exec_helpers import explainer, first_model_history, table_height
 from dashboard.ui.widgets import chart_footer
 from scrapers.errors import RigShiftError
 
@@ -78,7 +78,7 @@ def _fan(mc: MonteCarloResult, market: MarketSnapshot) -> None:
     chart_footer(
         f"{STORE_SOURCE}; {mc.n_paths:,} paths, seed {mc.seed}; volatility from "
         f"{mc.volatility_source}",
-        market.as_of.get("rental") or market.as_of.get("coins"),
+        market.rent_or_mine_as_of,
         fan,
         "timing_fan.csv",
         key="dl_timing_fan",
@@ -94,7 +94,7 @@ def _payback_curve(mc: MonteCarloResult, a: GpuAssumptions, market: MarketSnapsh
     )
     chart_footer(
         f"{STORE_SOURCE}; {mc.n_paths:,} paths",
-        market.as_of.get("rental") or market.as_of.get("coins"),
+        market.rent_or_mine_as_of,
         curve,
         "timing_payback_probability.csv",
         key="dl_timing_payback",
@@ -118,7 +118,7 @@ def _waiting(d: Decision, market: MarketSnapshot) -> None:
     )
     chart_footer(
         f"{STORE_SOURCE}; {mc.n_paths:,} paths",
-        market.as_of.get("rental") or market.as_of.get("coins"),
+        market.rent_or_mine_as_of,
         wait,
         "timing_wait.csv",
         key="dl_timing_wait",
@@ -138,7 +138,7 @@ def _tornado(ctx: frame.Frame, first: ModelDecision, market: MarketSnapshot) -> 
     )
     chart_footer(
         "RigShift store (latest coin network state, rental index); your sidebar inputs",
-        market.as_of.get("rental") or market.as_of.get("coins"),
+        market.rent_or_mine_as_of,
         table,
         "timing_tornado.csv",
         key="dl_timing_tornado",
@@ -173,7 +173,7 @@ def _breakevens(result: PivotResult, market: MarketSnapshot) -> None:
     )
     chart_footer(
         "RigShift store (latest); your sidebar inputs",
-        market.as_of.get("rental") or market.as_of.get("coins"),
+        market.rent_or_mine_as_of,
         breakeven_frame(result),
         "timing_breakeven.csv",
         key="dl_timing_breakeven",
@@ -262,12 +262,7 @@ def render() -> None:
         st.error(exc.one_line())
         return
     first = d.models[0]
-    spec = apply_overrides(ctx.specs[first.line.gpu_model], first.assumptions)
-    try:
-        history = data.margin_history(ctx.path, ctx.version, spec, first.assumptions)
-    except RigShiftError as exc:
-        st.error(f"History unavailable: {exc.one_line()}")
-        history = pd.DataFrame()
+    history = first_model_history(ctx.path, ctx.version, ctx.specs, d)
     mc = per_gpu_mc(d.mc, d.fleet.total_count)
     _headline(d)
     _fan(mc, market)

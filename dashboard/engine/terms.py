@@ -107,6 +107,11 @@ class MarketSnapshot:
     as_of: dict[str, datetime | None]  # data kind (coins, rental, hardware, energy) -> time
     is_demo: bool = False
 
+    @property
+    def rent_or_mine_as_of(self) -> datetime | None:
+        """The "as of" of a rent-vs-mine figure: the rental index's time, else the coins'."""
+        return self.as_of.get("rental") or self.as_of.get("coins")
+
 
 @dataclass(frozen=True)
 class CoinRevenue:

@@ -8,7 +8,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from dashboard.engine.economics.specs import apply_overrides
 from dashboard.engine.views.formatting import months, usd
+from dashboard.ui import data
 from scrapers.errors import RigShiftError
 
 ROW_PX, HEADER_PX = 35, 38
@@ -59,3 +61,15 @@ def per_model_frame(d: Any) -> pd.DataFrame:
             for md in d.models
         ]
     )
+
+
+def first_model_history(path: str, version: Any, specs: Any, decision: Any) -> pd.DataFrame:
+    """The margin history of the decision's first model, or an empty frame and a one-line
+    error (the page goes on without its history chart)."""
+    first = decision.models[0]
+    spec = apply_overrides(specs[first.line.gpu_model], first.assumptions)
+    try:
+        return data.margin_history(path, version, spec, first.assumptions)
+    except RigShiftError as exc:
+        st.error(f"History unavailable: {exc.one_line()}")
+        return pd.DataFrame()
