@@ -341,21 +341,21 @@ def _sidebar(
         )
     a = GpuAssumptions(
         gpu_model=str(gpu),
-        count=int(count),
-        power_price_usd_per_kwh=float(power),
-        pue=float(pue),
-        utilization=float(util) / 100,
-        platform_fee=float(platform) / 100,
-        pool_fee=float(pool) / 100,
-        conversion_capex_usd=float(capex),
-        transition_cost_usd=float(transition),
-        horizon_months=int(horizon),
-        payback_target_months=float(target),
-        discount_rate=float(discount) / 100,
-        rental_decline=float(decline) / 100,
-        difficulty_growth=float(growth) / 100,
-        btc_price_drift=float(drift) / 100,
-        fixed_opex_usd_per_gpu_month=float(opex),
+        count=count,
+        power_price_usd_per_kwh=power,
+        pue=pue,
+        utilization=util,
+        platform_fee=platform,
+        pool_fee=pool,
+        conversion_capex_usd=capex,
+        transition_cost_usd=transition,
+        horizon_months=horizon,
+        payback_target_months=target,
+        discount_rate=discount,
+        rental_decline=decline,
+        difficulty_growth=growth,
+        btc_price_drift=drift,
+        fixed_opex_usd_per_gpu_month=opex,
     )
     return a, warnings
 
@@ -370,7 +370,8 @@ def _bounded(
     label: str | None = None,
     disabled: bool = False,
 ) -> float:
-    """A number input whose label, range and unit come from the shared bounds table."""
+    """A number input whose label, range and unit come from the shared bounds table; returns
+    the assumption's value (a share for a percent input, an int for a whole-number one)."""
     b: Bound = BY_FIELD[field_name]
     text = label or f"{b.label[:1].upper()}{b.label[1:]}" + (f" ({b.unit})" if b.unit else "")
     # No min/max on the widget: a browser silently keeps the last in-range value when one is
@@ -382,7 +383,9 @@ def _bounded(
         kwargs["format"] = fmt
     allowed = f"Allowed: {b.lo:,.10g} to {b.hi:,.10g}" + (f" {b.unit}." if b.unit else ".")
     kwargs["help"] = f"{help} {allowed}" if help else allowed
-    return container.number_input(text, disabled=disabled, **kwargs)  # type: ignore[attr-defined]
+    shown = container.number_input(text, disabled=disabled, **kwargs)  # type: ignore[attr-defined]
+    value = float(shown) / b.scale  # the widget shows percents; the assumption holds shares
+    return int(value) if b.integer else value
 
 
 def _sync_url(a: GpuAssumptions, fleet: Fleet | None) -> dict[str, str]:
