@@ -199,7 +199,7 @@ def _resolution_note(result: MarketResult) -> None:
 
 
 def _coins(ctx: frame.Frame, f: MarketFilters) -> None:
-    result = md.coins(ctx.path, ctx.version, f)
+    result = md.coin_series(ctx.path, ctx.version, f)
     if result.empty:
         _empty("coin data", f, "widening the date range, or clearing the Coins/Sources filters")
         return
@@ -495,7 +495,7 @@ def _energy(ctx: frame.Frame, f: MarketFilters) -> None:
         "Series", ENERGY_KINDS, default=ENERGY_KINDS[0], key="mx_energy_kind"
     )
     kind = kind or ENERGY_KINDS[0]
-    result = md.energy(ctx.path, ctx.version, f)
+    result = md.energy_prices(ctx.path, ctx.version, f)
     wholesale = kind == "Wholesale"
     if not result.empty:
         is_wholesale = result.frame["sector"].isin(ex.WHOLESALE_SECTORS)
@@ -519,7 +519,7 @@ def _energy(ctx: frame.Frame, f: MarketFilters) -> None:
         what = "wholesale (ENTSO-E, Ember)" if wholesale else "retail by sector (EIA)"
         _chart(result, result.frame, fig, f"energy_prices, {what}; USD/kWh", "energy_prices")
     st.subheader("Grid carbon intensity")
-    carbon = md.carbon(ctx.path, ctx.version, f)
+    carbon = md.grid_carbon(ctx.path, ctx.version, f)
     if carbon.empty:
         _empty("grid carbon years", f, "widening the date range (whole years) or clearing Regions")
         return

@@ -11,8 +11,6 @@ import duckdb
 
 from dashboard.engine.queries import market_page
 from dashboard.engine.queries.market_page import (
-    CarbonIntensity,
-    FilterOptions,
     MarketFilters,
     MarketResult,
 )
@@ -22,34 +20,18 @@ from dashboard.ui.cache import Version, cached
 Con = duckdb.DuckDBPyConnection
 
 
-@cached(8)
-def filter_options(con: Con) -> FilterOptions:
-    """Choices for the Market page's filters."""
-    return market_page.filter_options(con)
-
-
-@cached(32)
-def coins(con: Con, f: MarketFilters) -> MarketResult:
-    """Coin series under ``f``."""
-    return market_page.coin_series(con, f)
-
-
-@cached(32)
-def rental_index_series(con: Con, f: MarketFilters) -> MarketResult:
-    """Rental index series under ``f``."""
-    return market_page.rental_index_series(con, f)
-
-
-@cached(32)
-def provider_medians(con: Con, f: MarketFilters) -> MarketResult:
-    """Per-source median rates under ``f``."""
-    return market_page.provider_medians(con, f)
-
-
-@cached(32)
-def current_offers(con: Con, f: MarketFilters) -> MarketResult:
-    """Latest-snapshot offers under ``f``."""
-    return market_page.current_offers(con, f)
+# The Market page's queries, cached as they are: each takes (con, *filters) and returns a small
+# aggregated result, so callers call them as read(path, version, *filters).
+filter_options = cached(8)(market_page.filter_options)
+coin_series = cached(32)(market_page.coin_series)
+rental_index_series = cached(32)(market_page.rental_index_series)
+provider_medians = cached(32)(market_page.provider_medians)
+current_offers = cached(32)(market_page.current_offers)
+energy_prices = cached(32)(market_page.energy_prices)
+grid_carbon = cached(32)(market_page.grid_carbon)
+carbon_choices = cached(8)(market_page.carbon_choices)
+price_options = cached(16)(market_page.price_options)
+verdict_rate = cached(16)(market_page.verdict_rate)
 
 
 @cached(32)
@@ -60,37 +42,7 @@ def hardware(
     return market_page.hardware_prices(con, f, dict(msrp))
 
 
-@cached(32)
-def energy(con: Con, f: MarketFilters) -> MarketResult:
-    """Electricity prices under ``f``."""
-    return market_page.energy_prices(con, f)
-
-
-@cached(32)
-def carbon(con: Con, f: MarketFilters) -> MarketResult:
-    """Grid carbon intensity under ``f``."""
-    return market_page.grid_carbon(con, f)
-
-
-@cached(8)
-def carbon_choices(con: Con) -> list[CarbonIntensity]:
-    """The latest grid carbon intensity of every stored region."""
-    return market_page.carbon_choices(con)
-
-
 @cached(RESULT_CACHE_ENTRIES, connect=False, ttl="15m")
 def sql_query(path: str, version: Version, sql: str, row_cap: int) -> QueryResult:
     """A sandboxed console query (QueryRefused propagates and is not cached)."""
     return run_query(path, sql, row_cap=row_cap)
-
-
-@cached(16)
-def price_options(con: Con, gpu_model: str, f: MarketFilters) -> MarketResult:
-    """Every source x offering of ``gpu_model`` per day under ``f``."""
-    return market_page.price_options(con, gpu_model, f)
-
-
-@cached(16)
-def verdict_rate(con: Con, gpu_model: str) -> tuple[float | None, object]:
-    """The on-demand stable index the verdict uses for ``gpu_model`` and its day."""
-    return market_page.verdict_rate(con, gpu_model)
