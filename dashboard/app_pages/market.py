@@ -18,14 +18,35 @@ import streamlit as st
 from dashboard.engine.charts import market as xc
 from dashboard.engine.charts import sustainability as sustainability_charts
 from dashboard.engine.charts import theme
-from dashboard.engine.queries import market_page as ex
+from dashboard.engine.queries import market_page
 from dashboard.engine.queries.market_page import FilterOptions, MarketFilters, MarketResult
 from dashboard.ui import frame
-from dashboard.ui import market_data as md
+from dashboard.ui.cache import cached
 from dashboard.ui.safe_text import escape
 from dashboard.ui.widgets import data_footer
 from scrapers.errors import RigShiftError
 from scrapers.rental_index import MIN_OFFERS
+
+# The page's reads: each query cached per (store, data version, filters) by the one wrapper,
+# so a rerun with the same filters costs nothing and a refresh shows up on the next one.
+_filter_options = cached(8)(market_page.filter_options)
+_coin_series = cached(32)(market_page.coin_series)
+_rental_index_series = cached(32)(market_page.rental_index_series)
+_provider_medians = cached(32)(market_page.provider_medians)
+_current_offers = cached(32)(market_page.current_offers)
+_energy_prices = cached(32)(market_page.energy_prices)
+_grid_carbon = cached(32)(market_page.grid_carbon)
+_price_options = cached(16)(market_page.price_options)
+_verdict_rate = cached(16)(market_page.verdict_rate)
+
+
+@cached(32)
+def _hardware_prices(
+    con: duckdb.DuckDBPyConnection, f: MarketFilters, msrp: tuple[tuple[str, float | None], ...]
+) -> MarketResult:
+    """New and used hardware prices under ``f`` with their share of MSRP (a hashable map)."""
+    return market_page.hardware_prices(con, f, dict(msrp))
+
 
 VIEWS = ["Coins", "Rental", "Hardware", "Energy"]
 HOW_TO_LOAD = "run `rigshift refresh` (and `rigshift backfill` for history)"
@@ -190,7 +211,7 @@ def _chart(
 
 def _resolution_note(result: MarketResult) -> None:
     """What each point is: the data's own frequency and its bucket (engine.queries.market_page)."""
-    text = ex.frequency_caption(result)
+    text = market_page.frequency_caption(result)
     if text:
         st.caption(text)
 
@@ -199,7 +220,7 @@ def _resolution_note(result: MarketResult) -> None:
 
 
 def _coins(ctx: frame.Frame, f: MarketFilters) -> None:
-    result = md.coin_series(ctx.path, ctx.version, f)
+    result = _coin_series(ctx.path, ctx.version, f)
     if result.empty:
         _empty("coin data", f, "widening the date range, or clearing the Coins/Sources filters")
         return
@@ -298,7 +319,7 @@ def _rental(ctx: frame.Frame, f: MarketFilters, opts: FilterOptions) -> None:
     )
     f = replace(f, pricing_types=pricing or None)
     st.subheader("RigShift rental index")
-    index = md.rental_index_series(ctx.path, ctx.version, f)
+    index = _rental_index_series(ctx.path, ctx.version, f)
     if index.empty:
         _empty("rental index days", f, "widening the date range or clearing GPU models/pricing")
     else:
@@ -322,7 +343,7 @@ def _rental(ctx: frame.Frame, f: MarketFilters, opts: FilterOptions) -> None:
         _method()
     _which_price(ctx, f, opts)
     st.subheader("Median offered rate per provider")
-    medians = md.provider_medians(ctx.path, ctx.version, f)
+    medians = _provider_medians(ctx.path, ctx.version, f)
     if medians.empty:
         _empty("rental offers", f, "widening the date range or clearing GPU models/Sources")
     else:
@@ -343,7 +364,7 @@ def _rental(ctx: frame.Frame, f: MarketFilters, opts: FilterOptions) -> None:
             "provider_medians",
         )
     st.subheader("Current offers")
-    offers = md.current_offers(ctx.path, ctx.version, f)
+    offers = _current_offers(ctx.path, ctx.version, f)
     if offers.empty:
         _empty("current offers", f, "moving the end date later or clearing GPU models/Sources")
         return
@@ -392,12 +413,12 @@ def _which_price(ctx: frame.Frame, f: MarketFilters, opts: FilterOptions) -> Non
     if st.session_state.get("mx_wp_model") not in models:
         st.session_state["mx_wp_model"] = default
     model = st.selectbox("GPU model", models, key="mx_wp_model")
-    options = md.price_options(ctx.path, ctx.version, model, f)
+    options = _price_options(ctx.path, ctx.version, model, f)
     if options.empty:
         _empty(f"{model} rental offers", f, "widening the date range or clearing Sources")
         return
-    rate, day = md.verdict_rate(ctx.path, ctx.version, model)
-    table = ex.which_price_table(options.frame, rate, day)
+    rate, day = _verdict_rate(ctx.path, ctx.version, model)
+    table = market_page.which_price_table(options.frame, rate, day)
     st.caption(
         f"{model}: each source's tiers on their latest day (median of available offers, "
         "$/GPU-hour), cheapest first. *Available share* = available ÷ listed offers. The "
@@ -424,7 +445,7 @@ def _which_price(ctx: frame.Frame, f: MarketFilters, opts: FilterOptions) -> Non
         f"which_price_{model}",
         key="dl_which_price",
     )
-    spread = ex.price_spread(options.frame)
+    spread = market_page.price_spread(options.frame)
     if len(spread) > 1:
         fig = xc.line_figure(
             spread.assign(series="dearest ÷ cheapest − 1").rename(columns={"day": "period"}),
@@ -442,7 +463,7 @@ def _which_price(ctx: frame.Frame, f: MarketFilters, opts: FilterOptions) -> Non
 
 def _hardware(ctx: frame.Frame, f: MarketFilters) -> None:
     msrp = tuple(sorted((m, s.msrp_usd) for m, s in ctx.specs.items()))
-    result = md.hardware(ctx.path, ctx.version, f, msrp)
+    result = _hardware_prices(ctx.path, ctx.version, f, msrp)
     if result.empty:
         _empty("hardware prices", f, "widening the date range or clearing GPU models/Sources")
         return
@@ -495,10 +516,10 @@ def _energy(ctx: frame.Frame, f: MarketFilters) -> None:
         "Series", ENERGY_KINDS, default=ENERGY_KINDS[0], key="mx_energy_kind"
     )
     kind = kind or ENERGY_KINDS[0]
-    result = md.energy_prices(ctx.path, ctx.version, f)
+    result = _energy_prices(ctx.path, ctx.version, f)
     wholesale = kind == "Wholesale"
     if not result.empty:
-        is_wholesale = result.frame["sector"].isin(ex.WHOLESALE_SECTORS)
+        is_wholesale = result.frame["sector"].isin(market_page.WHOLESALE_SECTORS)
         result = replace(result, frame=result.frame[is_wholesale == wholesale])
     if result.empty:
         _empty(
@@ -519,7 +540,7 @@ def _energy(ctx: frame.Frame, f: MarketFilters) -> None:
         what = "wholesale (ENTSO-E, Ember)" if wholesale else "retail by sector (EIA)"
         _chart(result, result.frame, fig, f"energy_prices, {what}; USD/kWh", "energy_prices")
     st.subheader("Grid carbon intensity")
-    carbon = md.grid_carbon(ctx.path, ctx.version, f)
+    carbon = _grid_carbon(ctx.path, ctx.version, f)
     if carbon.empty:
         _empty("grid carbon years", f, "widening the date range (whole years) or clearing Regions")
         return
@@ -539,7 +560,7 @@ def render() -> None:
     if ctx is None:
         return
     try:
-        opts = md.filter_options(ctx.path, ctx.version)
+        opts = _filter_options(ctx.path, ctx.version)
     except RigShiftError as exc:
         st.error(exc.one_line())
         return

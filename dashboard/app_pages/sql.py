@@ -11,8 +11,7 @@ from dashboard.engine.queries.sql_sandbox import (
     MAX_ROW_CAP,
     RESULT_BYTE_CAP,
 )
-from dashboard.ui import frame
-from dashboard.ui import market_data as md
+from dashboard.ui import data, frame
 from dashboard.ui.safe_text import escape
 from dashboard.ui.widgets import download_buttons
 from scrapers.errors import QueryRefused, RigShiftError
@@ -59,7 +58,7 @@ def _console(ctx: frame.Frame) -> None:
         st.caption("Write a query and press **Run query**, or load an example on the right.")
         return
     try:
-        result = md.sql_query(ctx.path, ctx.version, sql, int(cap))
+        result = data.sql_query(ctx.path, ctx.version, sql, int(cap))
     except QueryRefused as exc:
         # The message may quote the query (a syntax error near ...): never Markdown.
         st.error(f"Query refused: {escape(exc.one_line())}", icon=":material/block:")

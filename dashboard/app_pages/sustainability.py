@@ -13,7 +13,6 @@ from dashboard.engine.economics.sustainability import Footprint, by_region, comp
 from dashboard.engine.queries.market_page import CarbonIntensity
 from dashboard.engine.views.formatting import usd
 from dashboard.ui import data, frame
-from dashboard.ui import market_data as md
 from dashboard.ui.safe_text import escape
 from dashboard.ui.widgets import data_footer
 from scrapers.errors import RigShiftError
@@ -103,7 +102,7 @@ def render() -> None:
         return
     a = ctx.assumptions
     try:
-        choices = md.carbon_choices(ctx.path, ctx.version)
+        choices = data.carbon_choices(ctx.path, ctx.version)
         grid = _grid(choices)
         if grid is None:
             return

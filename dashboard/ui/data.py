@@ -1,5 +1,5 @@
-"""The app's cached reads of the store (the Market, Sustainability and SQL pages' reads are in
-:mod:`dashboard.ui.market_data`), every one through :func:`dashboard.ui.cache.cached`.
+"""The app's cached reads of the store, every one through :func:`dashboard.ui.cache.cached` (the
+Market page caches its own filtered queries the same way).
 
 Every loader is keyed by ``(db_path, data_version)`` where the version is the (mtime_ns, size)
 of the database file and its WAL, so a refresh in another process shows up on the next rerun.
@@ -16,6 +16,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from dashboard.engine.queries import market_page, sql_sandbox
+from dashboard.engine.queries.market_page import CarbonIntensity
+from dashboard.engine.queries.sql_sandbox import RESULT_CACHE_ENTRIES, QueryResult
 from dashboard.engine.terms import GpuAssumptions, GpuSpec, MarketSnapshot
 from dashboard.ui.cache import Version, cached, data_version
 from dashboard.ui.cache import clear as clear
@@ -258,3 +261,15 @@ def decision(path: str, version: Version, fleet: Any, a: GpuAssumptions) -> Any:
         fleet, specs, a, lambda spec, la: margin_history(path, version, spec, la)
     )
     return decide(fleet, specs, market(path, version), a, histories)
+
+
+@cached(8)
+def carbon_choices(con: duckdb.DuckDBPyConnection) -> list[CarbonIntensity]:
+    """The latest grid carbon intensity of every stored region (Sustainability)."""
+    return market_page.carbon_choices(con)
+
+
+@cached(RESULT_CACHE_ENTRIES, connect=False, ttl="15m")
+def sql_query(path: str, version: Version, sql: str, row_cap: int) -> QueryResult:
+    """A sandboxed console query (QueryRefused propagates and is not cached)."""
+    return sql_sandbox.run_query(path, sql, row_cap=row_cap)
