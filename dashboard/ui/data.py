@@ -181,14 +181,21 @@ def market(con: duckdb.DuckDBPyConnection) -> MarketSnapshot:
     return load_market(con)
 
 
-@cached(32)
-def margin_history(
-    con: duckdb.DuckDBPyConnection, spec: GpuSpec, a: GpuAssumptions
-) -> pd.DataFrame:
-    """Daily mining and rental net per GPU for ``spec`` under ``a``."""
-    from dashboard.engine.queries.snapshot import margin_history as history
+@cached(16)
+def history_inputs(con: duckdb.DuckDBPyConnection, gpu_model: str) -> Any:
+    """The stored series a margin history of ``gpu_model`` is computed from."""
+    from dashboard.engine.queries.snapshot import history_inputs as read
 
-    return history(con, spec, a)
+    return read(con, gpu_model)
+
+
+@cached(32, connect=False)
+def margin_history(path: str, version: Version, spec: GpuSpec, a: GpuAssumptions) -> pd.DataFrame:
+    """Daily mining and rental net per GPU for ``spec`` under ``a``: the series are read once per
+    model and data version, so a new power price or fee only redoes the arithmetic."""
+    from dashboard.engine.queries.snapshot import margins_from
+
+    return margins_from(history_inputs(path, version, spec.gpu_model), spec, a)
 
 
 @cached(8, per_minute=True)

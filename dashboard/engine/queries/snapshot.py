@@ -5,6 +5,7 @@ Every function takes an open DuckDB connection (the caller opens it short-lived,
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import duckdb
@@ -234,13 +235,31 @@ HISTORY_COLUMNS = [
 ]
 
 
+@dataclass(frozen=True)
+class HistoryInputs:
+    """The stored series a margin history is computed from: they depend on the GPU model only,
+    so a new power price, fee or utilization recomputes the margins without a query."""
+
+    coins: pd.DataFrame  # one row per coin and day (latest values of the day)
+    rental: pd.Series  # day -> source-mix-stable on-demand index, $/GPU-hour
+
+
+def history_inputs(con: duckdb.DuckDBPyConnection, gpu_model: str) -> HistoryInputs:
+    """The daily coin network state and ``gpu_model``'s rental index, as stored."""
+    return HistoryInputs(_daily_coins(con), _rental_series(con, gpu_model))
+
+
 def margin_history(
     con: duckdb.DuckDBPyConnection, spec: GpuSpec, a: GpuAssumptions
 ) -> pd.DataFrame:
     """Daily mining net (best coin) and rental net per GPU, on days where both are known."""
+    return margins_from(history_inputs(con, spec.gpu_model), spec, a)
+
+
+def margins_from(inputs: HistoryInputs, spec: GpuSpec, a: GpuAssumptions) -> pd.DataFrame:
+    """:func:`margin_history` from already-read series (pure; no store access)."""
     spec = apply_overrides(spec, a)
-    rental = _rental_series(con, spec.gpu_model)
-    coins = _daily_coins(con)
+    rental, coins = inputs.rental, inputs.coins
     if rental.empty or coins.empty:
         return pd.DataFrame(columns=HISTORY_COLUMNS)
     # A full daily calendar, so the carry-forward limit below counts days, not rows.

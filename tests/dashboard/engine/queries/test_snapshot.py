@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
 
 from dashboard.engine.queries.snapshot import (
     crossovers,
+    history_inputs,
     load_market,
     margin_history,
+    margins_from,
     power_price_for_region,
 )
 from dashboard.engine.terms import GpuAssumptions, GpuSpec
@@ -95,6 +98,21 @@ def test_margin_history_by_hand(tmp_path) -> None:
     rental_net = 0.5 * 24 * 0.7 * 0.75 - (300 * 0.7 + 25 * 0.3) / 1000 * 24 * 0.1
     assert h["rental_net_usd_day"].tolist() == pytest.approx([rental_net, rental_net])
     assert set(h["best_coin"]) == {"ETC"}
+
+
+def test_margins_from_read_series_match_the_store_read_at_any_power_price(tmp_path) -> None:
+    path = _store(
+        tmp_path,
+        [_etc(0, 25.0), _etc(2, 50.0)],
+        [offer("RTX 3090", 0.5, observed_at=D0 + timedelta(days=1))],
+    )
+    dearer = replace(A, power_price_usd_per_kwh=0.2)
+    with read_connection(path) as con:
+        inputs = history_inputs(con, "RTX 3090")
+        direct = margin_history(con, SPEC, dearer)
+    # The series are read without the assumptions: one read serves every power price.
+    assert margins_from(inputs, SPEC, dearer).equals(direct)
+    assert not margins_from(inputs, SPEC, A).equals(direct)
 
 
 def test_margin_history_empty_without_rental(tmp_path) -> None:
