@@ -21,7 +21,7 @@ from dashboard.engine.charts import theme
 from dashboard.engine.queries import market_page
 from dashboard.engine.queries.market_page import FilterOptions, MarketFilters, MarketResult
 from dashboard.ui import frame
-from dashboard.ui.cache import cached
+from dashboard.ui.cache import cached, data_version
 from dashboard.ui.safe_text import escape
 from dashboard.ui.widgets import data_footer
 from scrapers.errors import RigShiftError
@@ -565,6 +565,16 @@ def render() -> None:
         st.error(exc.one_line())
         return
     _from_url(opts)
+    _explore(ctx, opts)
+
+
+@st.fragment
+def _explore(ctx: frame.Frame, opts: FilterOptions) -> None:
+    """Filters, view and the chosen view's charts: a filter or view change reruns only this
+    part of the page (not the sidebar and the frame), which is what an analyst waits for."""
+    # A fragment rerun keeps the arguments of the last full run: take the store's version
+    # afresh, so a refresh that landed meanwhile shows up on the next filter change.
+    ctx = replace(ctx, version=data_version(ctx.path))
     f = _filters(opts)
     view = st.segmented_control("View", VIEWS, default=VIEWS[0], key="mx_view") or VIEWS[0]
     sections = {
