@@ -117,8 +117,8 @@ def _explain(ctx: OverviewContext) -> None:
 
 
 def _warm_memo(ctx: OverviewContext) -> None:
-    """In a real browser session, pre-render the memo charts (not under AppTest: no Chromium
-    processes per test run)."""
+    """In a real browser session, pre-render the PDF memo's chart images (not under AppTest: no
+    Chromium processes per test run); the HTML memo draws its charts in the reader's browser."""
     try:
         if not st.context.url:
             return
@@ -131,8 +131,8 @@ def _memo_buttons(ctx: OverviewContext) -> None:
     slug = ctx.assumptions.gpu_model.lower().replace(" ", "-")
     day = f"{ctx.generated_at:%Y-%m-%d}"
     cols = st.columns([1, 1, 3])
-    # Callables: the memo (and its chart images, a few seconds of headless Chromium) is built
-    # only when someone clicks, not on every rerun.
+    # Callables: each memo is built only when someone clicks, not on every rerun (the PDF's
+    # chart images take headless Chromium; the HTML, about 5 MB with plotly.js, takes ~60 ms).
     cols[0].download_button(
         "Board memo (PDF)",
         data=lambda: memo_pdf(ctx),
