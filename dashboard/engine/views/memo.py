@@ -16,6 +16,7 @@ import html
 import threading
 import warnings
 from collections.abc import Mapping
+from concurrent.futures import Future
 from datetime import datetime
 
 import plotly.graph_objects as go
@@ -142,35 +143,71 @@ def memo_figures(ctx: OverviewContext) -> dict[str, go.Figure]:
     return out
 
 
-def render_charts(ctx: OverviewContext) -> dict[str, bytes | None]:
-    """The memo's charts as PNG for the PDF (None where export failed).
+def render_charts(
+    ctx: OverviewContext, figures: Mapping[str, go.Figure] | None = None
+) -> dict[str, bytes | None]:
+    """The memo's charts (``figures``, default :func:`memo_figures`) as PNG for the PDF (None
+    where export failed).
 
     Each image is cached by its figure, so one decision renders its charts once.
     """
-    return {
-        key: chart_png(fig, _PNG_WIDTH, _CHART_HEIGHT[key])[0]
-        for key, fig in memo_figures(ctx).items()
-    }
+    figures = memo_figures(ctx) if figures is None else figures
+    return {key: chart_png(fig, _PNG_WIDTH, _CHART_HEIGHT[key])[0] for key, fig in figures.items()}
 
 
 _WARMING: set[str] = set()
+# The HTML memo prepared by warm_memo, for the very context object it was built from (a rerun's
+# context is a fresh object: identity says the page has not changed since). The last two only:
+# each is about 5 MB.
+_PREPARED: dict[int, tuple[OverviewContext, Future[str]]] = {}
+_PREPARED_KEEP = 2
+_PREPARED_LOCK = threading.Lock()
 
 
-def warm_charts(ctx: OverviewContext) -> None:
-    """Render the PDF memo's chart images in a background thread, ready when it is asked for.
+def warm_memo(ctx: OverviewContext) -> None:
+    """Prepare the memo in a background thread when its inputs are new: the HTML, then the PDF's
+    chart images, so either download is ready when asked for.
 
     kaleido's first export starts Chromium (seconds on a busy host); the PNGs are cached per
-    figure, so the later PDF build only assembles the PDF (well under a second). The HTML memo
-    needs no images.
+    figure, so the later PDF build only assembles the PDF (well under a second). The HTML is
+    built first: a click right after an input change would otherwise build it while the images
+    render beside it, several times slower.
     """
-
     # The cached decision comes back as a fresh copy each rerun: key by its inputs instead.
     d = ctx.decision
     key = repr((d.fleet, d.assumptions, sorted(d.as_of.items())))
     if key in _WARMING:
         return
     _WARMING.add(key)
-    threading.Thread(target=render_charts, args=(ctx,), daemon=True).start()
+    future: Future[str] = Future()
+    with _PREPARED_LOCK:
+        _PREPARED[id(ctx)] = (ctx, future)
+        while len(_PREPARED) > _PREPARED_KEEP:
+            del _PREPARED[next(iter(_PREPARED))]
+    threading.Thread(target=_prepare, args=(ctx, future), daemon=True).start()
+
+
+def _prepare(ctx: OverviewContext, future: Future[str]) -> None:
+    try:
+        figures = memo_figures(ctx)
+        future.set_result(_html(ctx, figures))
+    except Exception as exc:  # the click builds it again and shows the error there
+        future.set_exception(exc)
+        return
+    render_charts(ctx, figures)
+
+
+def prepared_memo_html(ctx: OverviewContext) -> str:
+    """:func:`memo_html` of ``ctx``: the copy :func:`warm_memo` prepared (waiting for it while
+    it is being built), else built now."""
+    with _PREPARED_LOCK:
+        ctx_and_future = _PREPARED.get(id(ctx))
+    if ctx_and_future is not None and ctx_and_future[0] is ctx:
+        try:
+            return ctx_and_future[1].result(timeout=30)
+        except Exception:  # built again below, where an error reaches the user
+            pass
+    return memo_html(ctx)
 
 
 def _chart_note(ctx: OverviewContext) -> str:
@@ -292,7 +329,10 @@ def memo_html(ctx: OverviewContext) -> str:
 
     No image export (kaleido), so it builds in milliseconds and works offline.
     """
-    figures = memo_figures(ctx)
+    return _html(ctx, memo_figures(ctx))
+
+
+def _html(ctx: OverviewContext, figures: Mapping[str, go.Figure]) -> str:
     e = html.escape
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",

@@ -254,3 +254,23 @@ def test_memo_names_the_fleet_and_per_model_lines(demo_db: Path) -> None:
     assert html.escape(MIXED.label) in doc
     for md in ctx.decision.models:
         assert html.escape(f"{md.line.gpu_model}: {md.per_gpu.verdict.label}") in doc
+
+
+def test_prepared_html_is_the_memo_of_that_very_context(
+    ctx: OverviewContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    monkeypatch.setattr(memo, "render_charts", lambda c, figures=None: {})  # no kaleido here
+    monkeypatch.setattr(memo, "_WARMING", set())
+    monkeypatch.setattr(memo, "_PREPARED", {})
+    memo.warm_memo(ctx)
+    _, future = memo._PREPARED[id(ctx)]
+    doc = future.result(timeout=60)
+    assert memo.prepared_memo_html(ctx) is doc
+    assert doc.count("Plotly.newPlot(") == len(CHART_TITLES)
+    # Another context object (a later rerun's) gets a memo built for it, not the prepared one.
+    later = replace(ctx, is_demo=False)
+    assert "DEMO DATA" not in memo.prepared_memo_html(later)
+    memo.warm_memo(later)  # same inputs: nothing prepared again
+    assert id(later) not in memo._PREPARED
