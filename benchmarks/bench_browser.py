@@ -8,6 +8,10 @@ plus the Overview's board memo downloads (click -> file saved). Every timing is 
 before the script (request, queue), script (new_session -> script_finished messages, the
 deltas stream meanwhile) and after the script (browser render), with the websocket bytes
 the page received. See :mod:`benchmarks.browser_actions` for what "settled" means.
+
+The floor (:func:`floor`): the same cold load of two minimal apps served the same way, one
+``st.title`` alone and one small plotly chart, so the page rows can be read against what
+Streamlit's own start-up and plotly.js's cost on this machine.
 """
 
 from __future__ import annotations
@@ -61,6 +65,45 @@ def sample(timing: dict[str, Any]) -> dict[str, float]:
     out["after_ms"] = settled - end if end is not None else None
     if timing.get("timedOut"):
         out["timed_out"] = True
+    return out
+
+
+FLOOR = "floor"  # the floor's name where page names are accepted (--pages floor)
+# Minimal apps for the floor rows, by name: what any Streamlit page, and any page with a chart,
+# pays before the app's own work.
+FLOOR_APPS = {
+    "st.title only": 'import streamlit as st\n\nst.title("Floor")\n',
+    "st.title + 3-point plotly line": (
+        "import plotly.graph_objects as go\nimport streamlit as st\n\n"
+        'st.title("Floor")\n'
+        'st.plotly_chart(go.Figure(go.Scatter(x=[1, 2, 3], y=[1, 3, 2], mode="lines")))\n'
+    ),
+}
+
+
+def _cold(browser: Any, target: str, repeats: int) -> dict[str, Any]:
+    """``repeats`` cold loads of ``target``, each in a fresh context closed after it."""
+    samples = []
+    for _ in range(repeats):
+        context = ba.new_context(browser)
+        try:
+            samples.append(sample(ba.load(context.new_page(), target)))
+        finally:
+            context.close()
+    return summary(samples)
+
+
+def floor(browser: Any, db: str, tmp: Path, repeats: int) -> dict[str, Any]:
+    """Cold loads of each of :data:`FLOOR_APPS`, written to ``tmp`` and served like the app."""
+    out: dict[str, Any] = {}
+    for i, (name, source) in enumerate(FLOOR_APPS.items()):
+        app = tmp / f"floor_{i}.py"
+        app.write_text(source, encoding="utf-8")
+        try:
+            with ba.serve(db, tmp / f"floor_{i}.log", app=app) as url:
+                out[name] = {"cold": _cold(browser, url, repeats)}
+        except Exception as exc:  # a broken floor must not hide the page figures
+            out[name] = {"error": f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"}
     return out
 
 
@@ -148,49 +191,72 @@ def _memos(page: Any, repeats: int) -> dict[str, Any]:
 
 
 def run(
-    db: str, repeats: int = 5, memo_repeats: int = 5, only: set[str] | None = None
+    db: str,
+    repeats: int = 5,
+    memo_repeats: int = 5,
+    only: set[str] | None = None,
+    with_floor: bool | None = None,
 ) -> dict[str, Any]:
     """Every page of the app served over ``db`` (or the pages named in ``only``), in headless
-    Chromium; figures per page."""
+    Chromium, figures per page; and the floor (minimal apps) when ``with_floor`` (default:
+    when ``only`` is None or names ``"floor"``)."""
     from playwright.sync_api import sync_playwright
 
+    if with_floor is None:
+        with_floor = only is None or FLOOR in only
+    only = None if only is None else only - {FLOOR}
     started = time.perf_counter()
     pages: dict[str, Any] = {}
+    floors: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="rigshift-browser-") as tmp:
         log = Path(tmp) / "streamlit.log"
-        with ba.serve(db, log) as url, sync_playwright() as pw:
+        with sync_playwright() as pw:
             browser = ba.launch(pw)
             try:
-                for path, name in ba.app_pages():
-                    if only is not None and name not in only:
-                        continue
-                    try:
-                        pages[name] = _page(browser, url, path, repeats, memo_repeats)
-                    except Exception as exc:  # one broken page must not hide the others
-                        text = " ".join(str(exc).split())[:300]
-                        pages[name] = {"error": f"{type(exc).__name__}: {text}"}
+                # First, and on its own server: the app's server is not yet running beside it.
+                if with_floor:
+                    floors = floor(browser, db, Path(tmp), repeats)
+                if only is None or only:
+                    with ba.serve(db, log) as url:
+                        pages = _pages(browser, url, repeats, memo_repeats, only)
             finally:
                 browser.close()
-    return {
-        "store": db,
-        "repeats": repeats,
-        "pages": pages,
-        "wall_s": time.perf_counter() - started,
-    }
+    out = {"store": db, "repeats": repeats, "pages": pages}
+    if with_floor:
+        out["floor"] = floors
+    return {**out, "wall_s": time.perf_counter() - started}
+
+
+def _pages(
+    browser: Any, url: str, repeats: int, memo_repeats: int, only: set[str] | None
+) -> dict[str, Any]:
+    pages: dict[str, Any] = {}
+    for path, name in ba.app_pages():
+        if only is not None and name not in only:
+            continue
+        try:
+            pages[name] = _page(browser, url, path, repeats, memo_repeats)
+        except Exception as exc:  # one broken page must not hide the others
+            text = " ".join(str(exc).split())[:300]
+            pages[name] = {"error": f"{type(exc).__name__}: {text}"}
+    return pages
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m benchmarks.bench_browser DB [--pages overview,market] [--repeats 5]``.
+    """``python -m benchmarks.bench_browser DB [--pages overview,market,floor] [--repeats 5]``.
 
-    The browser section alone, over one store, for the pages named (default: every page);
-    prints one line per measure (median, p95 and the before/script/after split, ms).
+    The browser section alone, over one store, for the pages named (default: every page and
+    the floor; ``floor`` names the minimal apps); prints one line per measure (median, p95 and
+    the before/script/after split, ms).
     """
     import argparse
     import json
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_browser")
     parser.add_argument("db", help="store the app serves (RIGSHIFT_DB)")
-    parser.add_argument("--pages", help="comma-separated page names (default: every page)")
+    parser.add_argument(
+        "--pages", help="comma-separated page names and/or floor (default: every page, floor)"
+    )
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--memo-repeats", type=int, default=0)
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
@@ -222,6 +288,8 @@ def text_lines(out: dict[str, Any]) -> list[str]:
         )
 
     lines = []
+    for name, fl in out.get("floor", {}).items():
+        lines.append(line(FLOOR, f"{name} cold", fl.get("cold", fl)))
     for name, page in out["pages"].items():
         if "error" in page:
             lines.append(f"{name:15} {page['error']}")

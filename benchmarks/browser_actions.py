@@ -186,8 +186,9 @@ def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, deadline_s: float
 
 
 @contextmanager
-def serve(db: str | Path, log: Path, deadline_s: float = 90) -> Iterator[str]:
-    """``streamlit run dashboard/app.py`` on a free port over ``db``; yields its URL."""
+def serve(db: str | Path, log: Path, deadline_s: float = 90, app: Path = APP) -> Iterator[str]:
+    """``streamlit run`` of ``app`` (default ``dashboard/app.py``) on a free port over ``db``;
+    yields its URL."""
     port = free_port()
     env = {**os.environ, "RIGSHIFT_DB": str(db)}
     cmd = [
@@ -195,7 +196,7 @@ def serve(db: str | Path, log: Path, deadline_s: float = 90) -> Iterator[str]:
         "-m",
         "streamlit",
         "run",
-        str(APP),
+        str(app),
         "--server.headless",
         "true",
         "--server.port",

@@ -263,13 +263,31 @@ def _limit_row(
     return row
 
 
+def _floor_name(name: str) -> str:
+    return f"floor, minimal app ({name}), cold load, fresh context"
+
+
+def floor_rows(floors: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Information rows: cold loads of the minimal apps, what any page pays on this machine."""
+    rows = []
+    for name, fl in (floors or {}).items():
+        fig = fl.get("cold", fl)
+        row = _limit_row(_floor_name(name), "(none)", fig, None, None, _split_note(fig))
+        if row["median"] is None:  # shown as a gap: an unmeasured floor must not pass as info
+            row["met"] = False
+        rows.append(row)
+    return rows
+
+
 def browser_rows(browser: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """Rows of the browser section: cold and warm loads, interactions, memo downloads."""
+    """Rows of the browser section: the floor, cold and warm loads, interactions, memos."""
     rows: list[dict[str, Any]] = []
     for store_kind, b in (browser or {}).items():
         if "error" in b:
             rows.append(_limit_row(f"browser [{store_kind}]", "runs", b, 1.0, None))
             continue
+        # Before the pages: each page's cold load reads against these.
+        rows += floor_rows(b.get("floor"))
         for page, p in (b.get("pages") or {}).items():
             if "error" in p:
                 rows.append(_limit_row(f"{page} [{store_kind}]", "renders", p, 1.0, None))
@@ -337,14 +355,21 @@ def profile_lines(browser: dict[str, Any] | None) -> list[str]:
     ]
     cell = lambda v, d=1.0: "-" if v is None else f"{v / d:,.0f}"  # noqa: E731
     for store_kind, b in (browser or {}).items():
+        # The floor first, store "-": minimal apps read no store.
+        groups = [
+            ("-", f"floor: {name}", [("cold load", fl.get("cold"))])
+            for name, fl in (b.get("floor") or {}).items()
+        ]
         for page, p in (b.get("pages") or {}).items():
             measures = [("cold load", p.get("cold")), ("warm load", p.get("warm"))]
             measures += list((p.get("actions") or {}).items())
+            groups.append((store_kind, page, measures))
+        for kind, page, measures in groups:
             for what, fig in measures:
                 if not fig or "median_s" not in fig:
                     continue
                 lines.append(
-                    f"| {store_kind} | {page} | {what} | {fig['median_s'] * 1000:,.0f} "
+                    f"| {kind} | {page} | {what} | {fig['median_s'] * 1000:,.0f} "
                     f"| {cell(fig.get('before_ms_median'))} "
                     f"| {cell(fig.get('script_ms_median'))} "
                     f"| {cell(fig.get('after_ms_median'))} "
@@ -547,6 +572,11 @@ METHOD = [
     "Split at the websocket's `new_session` and `script_finished` messages: before script, "
     "script, render (the rest); payload = websocket bytes received. Median and p95 of 5 runs "
     "(p95 linear between ranks: with 5 runs it lies between the two slowest).",
+    "Browser floor (information, no target): the same cold load (5 fresh contexts) of two "
+    "minimal apps written at run time and served by `streamlit run` from the project root "
+    "(same config): `st.title` alone, and `st.title` plus `st.plotly_chart` of a 3-point "
+    "line. What a page's cold load costs beyond these is the app's own; the rest is "
+    "Streamlit's start-up (and plotly.js's) on this machine.",
     "App memory: peak RSS (VmHWM, /proc/self/status) of that child after it rendered and "
     "reran every page (AppTest runs the same script, caches and engine as `streamlit run`, "
     "without the web server). Not ru_maxrss: Linux carries the parent's across fork and exec.",

@@ -141,10 +141,13 @@ def _sections(
         pages[name] = _guard(f"pages [{name}]", lambda p=path: bench_pages.run(p, repeats))
     sections["pages"] = pages
     browser_stores = {"all": (("demo", demo), (kind, big)), "demo": (("demo", demo),)}
+    # The floor (minimal apps, no store) is measured once, beside the demo store's pages.
     sections["browser"] = {
         name: _guard(
             f"browser [{name}]",
-            lambda p=path: bench_browser.run(p, repeats=5, memo_repeats=3 if quick else 5),
+            lambda p=path, n=name: bench_browser.run(
+                p, repeats=5, memo_repeats=3 if quick else 5, with_floor=n == "demo"
+            ),
         )
         for name, path in browser_stores.get(browser, ())
     }

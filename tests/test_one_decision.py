@@ -22,7 +22,7 @@ from dashboard.engine.decision import Decision, Fleet, decide_from_store
 from dashboard.engine.economics.specs import load_gpu_specs
 from dashboard.engine.queries.snapshot import load_market, margin_history
 from dashboard.engine.scenario import fleet_from_params, from_params
-from dashboard.engine.views.memo import MARGIN_CHART, memo_html
+from dashboard.engine.views.memo import memo_html
 from dashboard.engine.views.overview import build_overview
 from scrapers.store import read_connection
 from tests.support.app import open_page, page_text
@@ -129,7 +129,7 @@ def test_memo_text_gives_the_same_verdict(name: str, decisions: dict, demo_db: P
         market = load_market(con)
         spec = load_gpu_specs()[first.line.gpu_model]
         history = margin_history(con, spec, first.assumptions)
-    doc = memo_html(build_overview(d, market, history), {MARGIN_CHART: None})
+    doc = memo_html(build_overview(d, market, history))
     assert f"Verdict: {html.escape(d.verdict.label)}" in doc
     assert html.escape(d.verdict.reason) in doc
 

@@ -15,7 +15,7 @@ from dashboard.engine.economics.verdict import RULE_TABLE
 from dashboard.engine.jsonfile import read_jsonl
 from dashboard.engine.views.formulas import formulas
 from dashboard.engine.views.freshness import freshness_frame
-from dashboard.engine.views.memo import memo_html, memo_pdf, warm_charts
+from dashboard.engine.views.memo import memo_pdf, prepared_memo_html, warm_memo
 from dashboard.engine.views.overview import OverviewContext, build_overview
 from dashboard.ui import data, frame
 from dashboard.ui.exec_helpers import first_model_history, inputs_table, per_model_frame
@@ -113,22 +113,22 @@ def _explain(ctx: OverviewContext) -> None:
 
 
 def _warm_memo(ctx: OverviewContext) -> None:
-    """In a real browser session, pre-render the memo charts (not under AppTest: no Chromium
-    processes per test run)."""
+    """In a real browser session, prepare the memo: the HTML, then the PDF's chart images (not
+    under AppTest: no Chromium processes per test run)."""
     try:
         if not st.context.url:
             return
     except Exception:  # no browser session
         return
-    warm_charts(ctx)
+    warm_memo(ctx)
 
 
 def _memo_buttons(ctx: OverviewContext) -> None:
     slug = ctx.assumptions.gpu_model.lower().replace(" ", "-")
     day = f"{ctx.generated_at:%Y-%m-%d}"
     cols = st.columns([1, 1, 3])
-    # Callables: the memo (and its chart images, a few seconds of headless Chromium) is built
-    # only when someone clicks, not on every rerun.
+    # Callables: the bytes are made only when someone clicks, not sent on every rerun (the
+    # HTML is about 5 MB with plotly.js); _warm_memo has usually prepared them by then.
     cols[0].download_button(
         "Board memo (PDF)",
         data=lambda: memo_pdf(ctx),
@@ -140,7 +140,7 @@ def _memo_buttons(ctx: OverviewContext) -> None:
     )
     cols[1].download_button(
         "Board memo (HTML)",
-        data=lambda: memo_html(ctx),
+        data=lambda: prepared_memo_html(ctx),
         file_name=f"rigshift-memo-{slug}-{day}.html",
         mime="text/html",
         key="dl_memo_html",

@@ -27,7 +27,11 @@ def browser() -> dict[str, Any]:
         },
         "memo": {"pdf": {**FIG, "p95_s": 0.2, "bytes": 4096}, "html": {**FIG, "p95_s": 0.2}},
     }
-    return {"demo": {"pages": {"overview": page}, "repeats": 5}}
+    floor = {
+        "st.title only": {"cold": {**FIG, "median_s": 1.2, "p95_s": 1.3, **SPLIT}},
+        "broken": {"error": "RuntimeError: streamlit exited early"},
+    }
+    return {"demo": {"pages": {"overview": page}, "floor": floor, "repeats": 5}}
 
 
 def sections() -> dict[str, Any]:
@@ -167,12 +171,23 @@ def test_warm_load_is_information_only() -> None:
     assert browser_row("overview warm load [demo]")["met"] is None
 
 
+def test_floor_rows_are_information_before_the_page_rows() -> None:
+    rows = [r["name"] for r in report.build_rows(sections(), 42.0) if r["section"] == "browser"]
+    floor = browser_row("floor, minimal app (st.title only), cold load, fresh context")
+    assert floor["met"] is None and floor["target"] == "(none)"
+    assert floor["median"] == 1200.0 and "script 300 ms" in floor["note"]
+    broken = browser_row("floor, minimal app (broken), cold load, fresh context")
+    assert broken["met"] is False and broken["gap"].startswith("RuntimeError")
+    assert rows.index(floor["name"]) < rows.index("overview cold load, fresh context [demo]")
+
+
 def test_docs_page_has_the_browser_profile_table(tmp_path: Path) -> None:
     docs = tmp_path / "benchmarks.md"
     save(document(), tmp_path / "r.json", docs)
     text = docs.read_text()
     assert "## Browser: where the time goes" in text
     assert "| demo | overview | cold load | 2,000 | 20 | 300 | 80 | 2 |" in text
+    assert "| - | floor: st.title only | cold load | 1,200 | 20 | 300 | 80 | - |" in text
     assert "| median | p95 |" in text
 
 

@@ -165,3 +165,34 @@ def test_board_memo_downloads(app_url: str, browser, label: str) -> None:  # noq
     assert size > 1_000
     assert not ba.has_exception(page)
     context.close()
+
+
+def test_html_memo_draws_its_charts_offline(app_url: str, browser, tmp_path: Path) -> None:  # noqa: ANN001
+    context = ba.new_context(browser)
+    page = context.new_page()
+    ba.load(page, app_url)
+    button = page.get_by_test_id("stDownloadButton").filter(has_text=ba.MEMOS["html"])
+    with page.expect_download(timeout=120_000) as info:
+        button.locator("button").first.click()
+    memo = tmp_path / "memo.html"
+    info.value.save_as(memo)
+    context.close()
+    # Every request off the file itself fails: the memo must carry all it draws with.
+    offline = browser.new_context()
+    fetched: list[str] = []
+
+    def only_the_file(route) -> None:  # noqa: ANN001
+        if route.request.url.startswith("file:"):
+            route.continue_()
+        else:
+            fetched.append(route.request.url)
+            route.abort()
+
+    offline.route("**/*", only_the_file)
+    reader = offline.new_page()
+    reader.goto(memo.as_uri())
+    charts = reader.locator(".js-plotly-plot")
+    charts.nth(2).locator(".main-svg").first.wait_for(timeout=30_000)
+    assert charts.count() == 3
+    assert fetched == []
+    offline.close()

@@ -1,22 +1,25 @@
 """The one-page board memo, as HTML and as PDF, from the Overview's own context.
 
 Pure builders: :func:`memo_html` and :func:`memo_pdf` take an
-:class:`~dashboard.engine.views.overview.OverviewContext` and, optionally, pre-rendered chart
-images. Charts are rendered with plotly + kaleido (which drives the system Chromium); when that
-fails the memo still renders, with a note where the chart would be.
+:class:`~dashboard.engine.views.overview.OverviewContext`; both draw the same figures
+(:func:`memo_figures`). The HTML embeds them as interactive plotly charts with plotly.js inlined
+once (no network, no image export); the PDF needs images, rendered with plotly + kaleido (which
+drives the system Chromium) and passed in or rendered on demand. When that export fails the PDF
+still renders, with a note where the chart would be.
 """
 
 from __future__ import annotations
 
 import atexit
-import base64
 import functools
 import html
 import threading
 import warnings
 from collections.abc import Mapping
+from concurrent.futures import Future
 from datetime import datetime
 
+import plotly.graph_objects as go
 from fpdf import FPDF
 
 from dashboard.engine.charts import overview as charts
@@ -99,65 +102,135 @@ def chart_png(fig: object, width: int = 1000, height: int = 420) -> tuple[bytes 
         return None, f"chart image unavailable ({type(exc).__name__}: {text})"
 
 
-def _memo_figure(fig: object, y_format: str | None = ",.0f") -> object:
+def _memo_figure(fig: go.Figure, y_format: str | None = ",.0f") -> go.Figure:
     """Room for tick labels and no title inside the image (the memo heads each chart)."""
-    fig.update_layout(  # type: ignore[attr-defined]
+    fig.update_layout(
         title_text=None,
         margin={"l": 90, "r": 30, "t": 30, "b": 70},
         font={"size": 14},
         legend={"orientation": "h", "y": -0.22},
     )
-    fig.update_xaxes(automargin=True)  # type: ignore[attr-defined]
-    fig.update_yaxes(automargin=True, tickformat=y_format)  # type: ignore[attr-defined]
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True, tickformat=y_format)
     return fig
 
 
-def render_charts(ctx: OverviewContext) -> dict[str, bytes | None]:
-    """The memo's charts as PNG (None where export failed or there is nothing to chart).
+# Pixel height of each chart, in the PDF's image and the HTML alike; the PNG is this wide.
+_CHART_HEIGHT = {MARGIN_CHART: 420, FAN_CHART: 420, TORNADO_CHART: 460}
+_PNG_WIDTH = 1000
 
-    Each image is cached by its figure, so one decision renders its charts once.
-    """
+
+def memo_figures(ctx: OverviewContext) -> dict[str, go.Figure]:
+    """The memo's plotly figures by chart key, memo styling applied (only the charts it has)."""
     from dashboard.engine.charts import timing as timing_charts
     from dashboard.engine.views.timing import fan_frame, per_gpu_mc
 
-    out: dict[str, bytes | None] = {}
+    out: dict[str, go.Figure] = {}
     if not ctx.history.empty:
         fig = charts.margin_history_figure(ctx.history, list(ctx.crossovers))
-        out[MARGIN_CHART] = chart_png(_memo_figure(fig, ",.2f"))[0]
+        out[MARGIN_CHART] = _memo_figure(fig, ",.2f")
     d = ctx.decision
     fan = fan_frame(per_gpu_mc(d.mc, d.fleet.total_count))
-    out[FAN_CHART] = chart_png(_memo_figure(timing_charts.fan_figure(fan)))[0]
+    out[FAN_CHART] = _memo_figure(timing_charts.fan_figure(fan))
     if ctx.tornado is not None and not ctx.tornado.empty:
-        fig = timing_charts.tornado_figure(ctx.tornado)
-        fig = _memo_figure(fig, None)
+        fig = _memo_figure(timing_charts.tornado_figure(ctx.tornado), None)
         fig.update_xaxes(tickformat=",.0f")
         fig.update_yaxes(title_text=None)
         fig.update_layout(legend={"orientation": "h", "y": -0.3}, margin={"b": 110})
-        out[TORNADO_CHART] = chart_png(fig, height=460)[0]
+        out[TORNADO_CHART] = fig
+    for key, fig in out.items():
+        fig.update_layout(height=_CHART_HEIGHT[key])
     return out
 
 
+def render_charts(
+    ctx: OverviewContext, figures: Mapping[str, go.Figure] | None = None
+) -> dict[str, bytes | None]:
+    """The memo's charts (``figures``, default :func:`memo_figures`) as PNG for the PDF (None
+    where export failed).
+
+    Each image is cached by its figure, so one decision renders its charts once.
+    """
+    figures = memo_figures(ctx) if figures is None else figures
+    return {key: chart_png(fig, _PNG_WIDTH, _CHART_HEIGHT[key])[0] for key, fig in figures.items()}
+
+
 _WARMING: set[str] = set()
+# The HTML memo prepared by warm_memo, for the very context object it was built from (a rerun's
+# context is a fresh object: identity says the page has not changed since). The last two only:
+# each is about 5 MB.
+_PREPARED: dict[int, tuple[OverviewContext, Future[str]]] = {}
+_PREPARED_KEEP = 2
+_PREPARED_LOCK = threading.Lock()
 
 
-def warm_charts(ctx: OverviewContext) -> None:
-    """Render the memo's charts in a background thread, so the download is ready when asked.
+def warm_memo(ctx: OverviewContext) -> None:
+    """Prepare the memo in a background thread when its inputs are new: the HTML, then the PDF's
+    chart images, so either download is ready when asked for.
 
     kaleido's first export starts Chromium (seconds on a busy host); the PNGs are cached per
-    figure, so the later memo build only assembles the PDF (well under a second).
+    figure, so the later PDF build only assembles the PDF (well under a second). The HTML is
+    built first: a click right after an input change would otherwise build it while the images
+    render beside it, several times slower.
     """
-
     # The cached decision comes back as a fresh copy each rerun: key by its inputs instead.
     d = ctx.decision
     key = repr((d.fleet, d.assumptions, sorted(d.as_of.items())))
     if key in _WARMING:
         return
     _WARMING.add(key)
-    threading.Thread(target=render_charts, args=(ctx,), daemon=True).start()
+    future: Future[str] = Future()
+    with _PREPARED_LOCK:
+        _PREPARED[id(ctx)] = (ctx, future)
+        while len(_PREPARED) > _PREPARED_KEEP:
+            del _PREPARED[next(iter(_PREPARED))]
+    threading.Thread(target=_prepare, args=(ctx, future), daemon=True).start()
+
+
+def _prepare(ctx: OverviewContext, future: Future[str]) -> None:
+    try:
+        figures = memo_figures(ctx)
+        future.set_result(_html(ctx, figures))
+    except Exception as exc:  # the click builds it again and shows the error there
+        future.set_exception(exc)
+        return
+    render_charts(ctx, figures)
+
+
+def prepared_memo_html(ctx: OverviewContext) -> str:
+    """:func:`memo_html` of ``ctx``: the copy :func:`warm_memo` prepared (waiting for it while
+    it is being built), else built now."""
+    with _PREPARED_LOCK:
+        ctx_and_future = _PREPARED.get(id(ctx))
+    if ctx_and_future is not None and ctx_and_future[0] is ctx:
+        try:
+            return ctx_and_future[1].result(timeout=30)
+        except Exception:  # built again below, where an error reaches the user
+            pass
+    return memo_html(ctx)
 
 
 def _chart_note(ctx: OverviewContext) -> str:
     return "Chart image could not be rendered (plotly image export via kaleido/Chromium failed)."
+
+
+@functools.cache
+def _plotly_js() -> str:
+    """plotly.js from the installed plotly package (about 4.8 MB), read once per process."""
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs()
+
+
+def _chart_html(key: str, fig: go.Figure) -> str:
+    """One interactive chart: a div and its ``Plotly.newPlot`` call (plotly.js loaded once)."""
+    return fig.to_html(
+        full_html=False,
+        include_plotlyjs=False,
+        div_id=f"memo-{key.replace('_', '-')}",
+        default_width="100%",
+        config={"displaylogo": False, "responsive": True},
+    )
 
 
 def _charts_to_show(ctx: OverviewContext) -> list[str]:
@@ -251,9 +324,15 @@ def _linked(text: str, url: str) -> str:
     return f'<a href="{html.escape(url, quote=True)}">{html.escape(text)}</a>'
 
 
-def memo_html(ctx: OverviewContext, images: Charts | None = None) -> str:
-    """A self-contained one-page HTML memo (charts inlined as PNG data URIs)."""
-    images = render_charts(ctx) if images is None else images
+def memo_html(ctx: OverviewContext) -> str:
+    """A self-contained one-page HTML memo: interactive charts, plotly.js inlined once.
+
+    No image export (kaleido), so it builds in milliseconds and works offline.
+    """
+    return _html(ctx, memo_figures(ctx))
+
+
+def _html(ctx: OverviewContext, figures: Mapping[str, go.Figure]) -> str:
     e = html.escape
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
@@ -263,8 +342,10 @@ def memo_html(ctx: OverviewContext, images: Charts | None = None) -> str:
         "td,th{border:1px solid #d0d4da;padding:.25em .5em;text-align:left;font-size:.9em}"
         ".kpis td{width:33%}.kpi{font-size:1.3em;font-weight:600}.demo{background:#fff3cd;"
         "border:2px solid #d39e00;padding:.4em;font-weight:700}.verdict{border:2px solid "
-        "#3d8be8;padding:.6em;margin:.8em 0}small,.muted{color:#5b6470}img{width:100%}"
-        "@media print{body{margin:0}}</style></head><body>",
+        "#3d8be8;padding:.6em;margin:.8em 0}small,.muted{color:#5b6470}"
+        ".plotly-graph-div{break-inside:avoid}@media print{body{margin:0}}</style>",
+        # Inline, not a CDN: the memo is read offline, attached to mail or archived.
+        f"<script type='text/javascript'>{_plotly_js()}</script></head><body>",
         f"<h1>{e(_title(ctx))}</h1>",
         f"<p class='muted'>Generated {e(_stamp(ctx.generated_at))} · {e(ctx.fleet_line)}</p>",
     ]
@@ -296,12 +377,11 @@ def memo_html(ctx: OverviewContext, images: Charts | None = None) -> str:
     for key in _charts_to_show(ctx):
         title = CHART_TITLES[key]
         parts.append(f"<h3>{e(title)}</h3>")
-        png = images.get(key)
-        if png:
-            data = base64.b64encode(png).decode("ascii")
-            parts.append(f"<img alt='{e(title)}' src='data:image/png;base64,{data}'>")
+        fig = figures.get(key)
+        if fig is not None:
+            parts.append(_chart_html(key, fig))
         else:
-            parts.append(f"<p class='muted'><em>{e(_chart_note(ctx))}</em></p>")
+            parts.append("<p class='muted'><em>Nothing to chart for this decision.</em></p>")
     parts.append("<h3>Assumptions</h3><table><tr><th>input</th><th>value</th><th>basis</th></tr>")
     for name, value, basis in ctx.inputs:
         parts.append(f"<tr><td>{e(name)}</td><td>{e(value)}</td><td>{e(basis)}</td></tr>")

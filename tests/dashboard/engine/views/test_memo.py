@@ -1,4 +1,4 @@
-"""The board memo: same numbers as the Overview, HTML and a one-page PDF, chart fallback."""
+"""The board memo: same numbers as the Overview, HTML with live charts, a short PDF, fallback."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import html
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,16 @@ from dashboard.engine.decision import Fleet, FleetLine, decide_from_store
 from dashboard.engine.economics.specs import apply_overrides, load_gpu_specs
 from dashboard.engine.queries.snapshot import load_market, margin_history
 from dashboard.engine.terms import GpuAssumptions
-from dashboard.engine.views.memo import MARGIN_CHART, ascii_text, memo_html, memo_pdf, render_charts
+from dashboard.engine.views import memo
+from dashboard.engine.views.memo import (
+    CHART_TITLES,
+    MARGIN_CHART,
+    ascii_text,
+    memo_figures,
+    memo_html,
+    memo_pdf,
+    render_charts,
+)
 from dashboard.engine.views.overview import OverviewContext, build_overview
 from scrapers.status import source_statuses
 from scrapers.store import read_connection
@@ -75,7 +85,7 @@ def test_overview_shows_the_memo_numbers(
 
 
 def test_html_has_verdict_kpis_assumptions_and_timestamps(ctx: OverviewContext) -> None:
-    doc = memo_html(ctx, NO_CHART)
+    doc = memo_html(ctx)
     assert f"Verdict: {ctx.verdict.label}" in doc
     for kpi in ctx.kpis:
         assert html.escape(kpi.value) in doc, kpi
@@ -94,21 +104,48 @@ def test_html_links_every_source_to_its_upstream(ctx: OverviewContext) -> None:
     assert all(f'href="{html.escape(s.url, quote=True)}"' in doc for s in ctx.sources)
 
 
-def test_html_notes_a_missing_chart(ctx: OverviewContext) -> None:
-    doc = memo_html(ctx, NO_CHART)
-    assert "Chart image could not be rendered" in doc
+def _plotly_js_copies(doc: str) -> int:
+    # plotly.js's bundle opens with its licence banner naming the version.
+    return len(re.findall(r"\* plotly\.js v\d", doc))
+
+
+def test_html_draws_every_chart_with_plotly_js_inlined_once(ctx: OverviewContext) -> None:
+    doc = memo_html(ctx)
+    figures = memo_figures(ctx)
+    assert set(figures) == set(CHART_TITLES)  # the demo fleet has all three charts
+    assert doc.count("Plotly.newPlot(") == len(figures)
+    for key, title in CHART_TITLES.items():
+        assert f"<h3>{html.escape(title)}</h3>" in doc
+        assert f'id="memo-{key.replace("_", "-")}"' in doc
+    assert _plotly_js_copies(doc) == 1
+    # Offline: no script is fetched from anywhere (plotly.js names a CDN only for geo maps).
+    assert not re.search(r"<script[^>]*\ssrc=", doc)
     assert "<img" not in doc
 
 
-def test_html_inlines_a_chart_image(ctx: OverviewContext) -> None:
-    doc = memo_html(ctx, {MARGIN_CHART: b"\x89PNG\r\n\x1a\nfake"})
-    assert "src='data:image/png;base64,iVBORw0KGgpmYWtl'" in doc
+def test_html_needs_no_image_export(ctx: OverviewContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_export(*_args: object) -> bytes:
+        raise AssertionError("the HTML memo exported an image")
+
+    monkeypatch.setattr(memo, "_cached_png", no_export)
+    monkeypatch.setitem(sys.modules, "kaleido", None)  # any import of kaleido fails
+    doc = memo_html(ctx)
+    assert doc.count("Plotly.newPlot(") == len(CHART_TITLES)
+    assert "could not be rendered" not in doc
+
+
+def test_html_without_margin_history_skips_that_chart(ctx: OverviewContext) -> None:
+    from dataclasses import replace
+
+    doc = memo_html(replace(ctx, history=ctx.history.iloc[0:0]))
+    assert html.escape(CHART_TITLES[MARGIN_CHART]) not in doc
+    assert doc.count("Plotly.newPlot(") == len(CHART_TITLES) - 1
 
 
 def test_live_data_has_no_demo_label(demo_db: Path, ctx: OverviewContext) -> None:
     from dataclasses import replace
 
-    doc = memo_html(replace(ctx, is_demo=False), NO_CHART)
+    doc = memo_html(replace(ctx, is_demo=False))
     assert "DEMO DATA" not in doc
 
 
@@ -122,6 +159,29 @@ def test_pdf_is_at_most_two_pages(ctx: OverviewContext) -> None:
     assert pdf.startswith(b"%PDF-")
     assert pdf.rstrip().endswith(b"%%EOF")
     assert _pages(pdf) <= 2
+
+
+def _pdf_text(pdf: bytes, tmp_path: Path) -> str:
+    if not shutil.which("pdftotext"):
+        pytest.skip("poppler-utils (pdftotext) not installed")
+    path = tmp_path / "memo.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def test_pdf_notes_a_chart_whose_export_failed(
+    ctx: OverviewContext, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def broken(*_args: object) -> bytes:
+        raise RuntimeError("no Chromium")
+
+    monkeypatch.setattr(memo, "_cached_png", broken)
+    assert render_charts(ctx) == dict.fromkeys(CHART_TITLES)
+    text = " ".join(_pdf_text(memo_pdf(ctx), tmp_path).split())
+    assert text.count("Chart image could not be rendered") == len(CHART_TITLES)
+    assert f"Verdict: {ctx.verdict.label}" in text
 
 
 def test_pdf_with_a_real_chart_stays_within_two_pages(ctx: OverviewContext) -> None:
@@ -142,7 +202,7 @@ def test_ascii_text_for_the_core_font() -> None:
 
 def test_memo_for_a_losing_fleet_says_why(demo_db: Path) -> None:
     ctx = _context(demo_db, GpuAssumptions(power_price_usd_per_kwh=9.0))
-    doc = memo_html(ctx, NO_CHART)
+    doc = memo_html(ctx)
     assert ctx.verdict.label in {"Keep mining", "Sell or switch off"}
     assert html.escape(ctx.kpi("payback").value) in doc
     assert _pages(memo_pdf(ctx, NO_CHART)) <= 2
@@ -190,7 +250,27 @@ def test_memo_pdf_pages_render_with_every_section(demo_db: Path) -> None:
 
 def test_memo_names_the_fleet_and_per_model_lines(demo_db: Path) -> None:
     ctx = _context(demo_db, fleet=MIXED)
-    doc = memo_html(ctx, NO_CHART)
+    doc = memo_html(ctx)
     assert html.escape(MIXED.label) in doc
     for md in ctx.decision.models:
         assert html.escape(f"{md.line.gpu_model}: {md.per_gpu.verdict.label}") in doc
+
+
+def test_prepared_html_is_the_memo_of_that_very_context(
+    ctx: OverviewContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    monkeypatch.setattr(memo, "render_charts", lambda c, figures=None: {})  # no kaleido here
+    monkeypatch.setattr(memo, "_WARMING", set())
+    monkeypatch.setattr(memo, "_PREPARED", {})
+    memo.warm_memo(ctx)
+    _, future = memo._PREPARED[id(ctx)]
+    doc = future.result(timeout=60)
+    assert memo.prepared_memo_html(ctx) is doc
+    assert doc.count("Plotly.newPlot(") == len(CHART_TITLES)
+    # Another context object (a later rerun's) gets a memo built for it, not the prepared one.
+    later = replace(ctx, is_demo=False)
+    assert "DEMO DATA" not in memo.prepared_memo_html(later)
+    memo.warm_memo(later)  # same inputs: nothing prepared again
+    assert id(later) not in memo._PREPARED
