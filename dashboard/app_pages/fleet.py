@@ -26,9 +26,13 @@ from dashboard.engine.views.formatting import as_of_text, number, usd
 from dashboard.engine.views.formulas import formulas
 from dashboard.engine.views.overview import assumption_rows, data_time_rows
 from dashboard.ui import data, frame
+from dashboard.ui.cache import shared
 from dashboard.ui.exec_helpers import explainer, per_model_frame, table_height
 from dashboard.ui.widgets import chart_footer
 from scrapers.errors import RigShiftError
+
+# Figures kept per data (ui.cache.shared), not rebuilt on every rerun and session.
+_fleet_gain_figure = shared(16)(fleet_charts.fleet_gain_figure)
 
 # The sidebar fleet (frame.FLEET_STATE): a list of row dicts with ROW_KEYS. Tests and
 # scenario links put a fleet here; the editor below writes every edit back.
@@ -253,7 +257,7 @@ def _tables(ev: FleetEvaluation, market: MarketSnapshot) -> None:
 
 def _chart(ev: FleetEvaluation, market: MarketSnapshot) -> None:
     st.subheader("Where pivoting gains most")
-    st.plotly_chart(fleet_charts.fleet_gain_figure(ev.table), width="stretch")
+    st.plotly_chart(_fleet_gain_figure(ev.table), width="stretch")
     chart_footer(
         "RigShift store: coin network state and GPU rental index; your fleet and sidebar",
         market.rent_or_mine_as_of,

@@ -21,7 +21,7 @@ from dashboard.engine.charts import theme
 from dashboard.engine.queries import market_page
 from dashboard.engine.queries.market_page import FilterOptions, MarketFilters, MarketResult
 from dashboard.ui import frame
-from dashboard.ui.cache import cached, data_version
+from dashboard.ui.cache import cached, data_version, shared
 from dashboard.ui.safe_text import escape
 from dashboard.ui.widgets import data_footer
 from scrapers.errors import RigShiftError
@@ -38,6 +38,13 @@ _energy_prices = cached(32)(market_page.energy_prices)
 _grid_carbon = cached(32)(market_page.grid_carbon)
 _price_options = cached(16)(market_page.price_options)
 _verdict_rate = cached(16)(market_page.verdict_rate)
+# The page's figures: built once per data and kept, so switching views or toggling back to a
+# filter set already seen sends the kept figure instead of rebuilding it in plotly (the
+# Rental view's four figures cost ~130 ms to build, most of a view switch's script time).
+_line_figure = shared(64)(xc.line_figure)
+_rental_index_figure = shared(16)(xc.rental_index_figure)
+_offers_figure = shared(16)(xc.offers_figure)
+_carbon_figure = shared(16)(sustainability_charts.carbon_figure)
 
 
 @cached(32)
@@ -231,9 +238,7 @@ def _coins(ctx: frame.Frame, f: MarketFilters) -> None:
     with left:
         st.subheader("Network hashrate")
         shown = df[["period", "coin", "algorithm", "nethash_hs"]].dropna(subset=["nethash_hs"])
-        fig = xc.line_figure(
-            shown, "nethash_hs", ["coin"], "Network hashrate (H/s)", res, log_y=log
-        )
+        fig = _line_figure(shown, "nethash_hs", ["coin"], "Network hashrate (H/s)", res, log_y=log)
         _chart(
             result,
             shown,
@@ -244,13 +249,13 @@ def _coins(ctx: frame.Frame, f: MarketFilters) -> None:
     with right:
         st.subheader("Difficulty")
         shown = df[["period", "coin", "algorithm", "difficulty"]].dropna(subset=["difficulty"])
-        fig = xc.line_figure(shown, "difficulty", ["coin"], "Difficulty (unitless)", res, log_y=log)
+        fig = _line_figure(shown, "difficulty", ["coin"], "Difficulty (unitless)", res, log_y=log)
         _chart(result, shown, fig, "coin network data", "coin_difficulty")
     left, right = st.columns(2)
     with left:
         st.subheader("Price")
         shown = df[["period", "coin", "price_usd"]].dropna(subset=["price_usd"])
-        fig = xc.line_figure(
+        fig = _line_figure(
             shown,
             "price_usd",
             ["coin"],
@@ -267,7 +272,7 @@ def _coins(ctx: frame.Frame, f: MarketFilters) -> None:
         if shown.empty:
             st.info("No BTC network data under these filters: add BTC to the Coins filter.")
         else:
-            fig = xc.line_figure(
+            fig = _line_figure(
                 shown,
                 "hashprice_usd_per_ph_day",
                 ["coin"],
@@ -283,7 +288,7 @@ def _coins(ctx: frame.Frame, f: MarketFilters) -> None:
     if shown.empty:
         st.info("No coin has difficulty (or hashrate), block reward and price under these filters.")
         return
-    fig = xc.line_figure(
+    fig = _line_figure(
         shown,
         "revenue_usd_per_mhs_day",
         ["algorithm", "coin"],
@@ -335,7 +340,7 @@ def _rental(ctx: frame.Frame, f: MarketFilters, opts: FilterOptions) -> None:
         _chart(
             index,
             index.frame,
-            xc.rental_index_figure(index.frame, index.resolution),
+            _rental_index_figure(index.frame, index.resolution),
             f"gpu_rental_index (interquartile mean {what}, p25–p75 band; dotted: "
             "source-mix-stable index, which the verdict uses)",
             "rental_index",
@@ -351,7 +356,7 @@ def _rental(ctx: frame.Frame, f: MarketFilters, opts: FilterOptions) -> None:
         _chart(
             medians,
             medians.frame,
-            xc.line_figure(
+            _line_figure(
                 medians.frame,
                 "median_usd_per_gpu_hour",
                 ["source", "gpu_model", "pricing_type"],
@@ -375,7 +380,7 @@ def _rental(ctx: frame.Frame, f: MarketFilters, opts: FilterOptions) -> None:
     _chart(
         offers,
         offers.frame,
-        xc.offers_figure(offers.frame),
+        _offers_figure(offers.frame),
         "gpu_rental_offers (latest snapshot per source)",
         "current_offers",
     )
@@ -447,7 +452,7 @@ def _which_price(ctx: frame.Frame, f: MarketFilters, opts: FilterOptions) -> Non
     )
     spread = market_page.price_spread(options.frame)
     if len(spread) > 1:
-        fig = xc.line_figure(
+        fig = _line_figure(
             spread.assign(series="dearest ÷ cheapest − 1").rename(columns={"day": "period"}),
             "spread_pct",
             ["series"],
@@ -474,7 +479,7 @@ def _hardware(ctx: frame.Frame, f: MarketFilters) -> None:
         "Log scale", value=True, key="mx_hw_log", help="Consumer cards beside $30k datacentre parts"
     )
     shown = df[["period", "gpu_model", "condition", "median_price_usd", "listings"]]
-    fig = xc.line_figure(
+    fig = _line_figure(
         shown,
         "median_price_usd",
         ["gpu_model", "condition"],
@@ -494,7 +499,7 @@ def _hardware(ctx: frame.Frame, f: MarketFilters) -> None:
             "gpu_specs.csv under these filters."
         )
         return
-    fig = xc.line_figure(
+    fig = _line_figure(
         shown,
         "share_of_msrp",
         ["gpu_model"],
@@ -529,7 +534,7 @@ def _energy(ctx: frame.Frame, f: MarketFilters) -> None:
         )
     else:
         _resolution_note(result)
-        fig = xc.line_figure(
+        fig = _line_figure(
             result.frame,
             "price_usd_per_kwh",
             ["region", "sector", "source"],
@@ -547,7 +552,7 @@ def _energy(ctx: frame.Frame, f: MarketFilters) -> None:
     _chart(
         carbon,
         carbon.frame,
-        sustainability_charts.carbon_figure(carbon.frame),
+        _carbon_figure(carbon.frame),
         "grid_carbon (OWID)",
         "grid_carbon",
     )

@@ -18,11 +18,15 @@ from dashboard.engine.views.freshness import freshness_frame
 from dashboard.engine.views.memo import memo_pdf, prepared_memo_html, warm_memo
 from dashboard.engine.views.overview import OverviewContext, build_overview
 from dashboard.ui import data, frame
+from dashboard.ui.cache import shared
 from dashboard.ui.exec_helpers import first_model_history, inputs_table, per_model_frame
 from dashboard.ui.safe_text import escape
 from dashboard.ui.widgets import chart_footer
 from scrapers.config import load_settings
 from scrapers.errors import RigShiftError
+
+# Figures kept per data (ui.cache.shared), not rebuilt on every rerun and session.
+_margin_history_figure = shared(16)(charts.margin_history_figure)
 
 RECENT_ALERTS = 10
 
@@ -52,7 +56,7 @@ def _history_chart(ctx: OverviewContext) -> None:
         st.info("Not enough stored history to chart yet: run `rigshift backfill`.")
         return
     points = list(ctx.crossovers)
-    st.plotly_chart(charts.margin_history_figure(history, points), width="stretch")
+    st.plotly_chart(_margin_history_figure(history, points), width="stretch")
     as_of = pd.Timestamp(history["day"].max()).to_pydatetime()
     chart_footer(
         "RigShift store: coin network state (mining revenue), GPU rental index (rental rate), "

@@ -32,9 +32,14 @@ from dashboard.engine.views.site import (
     uses_frame,
 )
 from dashboard.ui import data, frame
+from dashboard.ui.cache import shared
 from dashboard.ui.exec_helpers import explainer, one_line_errors, table_height
 from dashboard.ui.widgets import chart_footer
 from scrapers.errors import RigShiftError
+
+# Figures kept per data (ui.cache.shared), not rebuilt on every rerun and session.
+_site_uses_figure = shared(16)(site_charts.site_uses_figure)
+_deals_figure = shared(4)(site_charts.deals_figure)
 
 D = SiteAssumptions()
 
@@ -215,7 +220,7 @@ def _uses(site: SiteResult) -> None:
 
 def _bars(site: SiteResult, market: MarketSnapshot) -> None:
     bars = bars_frame(site)
-    st.plotly_chart(site_charts.site_uses_figure(bars), width="stretch")
+    st.plotly_chart(_site_uses_figure(bars), width="stretch")
     chart_footer(
         "RigShift store: BTC price and difficulty (hashprice), GPU rental index; your site inputs",
         market.as_of.get("coins"),
@@ -260,7 +265,7 @@ def _deals(site: SiteResult) -> None:
         st.error(f"Deal table could not be loaded: {' '.join(str(exc).split())}")
         return
     deals = deals_frame(place_against_deals(site, raw))
-    st.plotly_chart(site_charts.deals_figure(deals), width="stretch")
+    st.plotly_chart(_deals_figure(deals), width="stretch")
     st.dataframe(
         deals,
         hide_index=True,

@@ -13,9 +13,13 @@ from dashboard.engine.economics.sustainability import Footprint, by_region, comp
 from dashboard.engine.queries.market_page import CarbonIntensity
 from dashboard.engine.views.formatting import usd
 from dashboard.ui import data, frame
+from dashboard.ui.cache import shared
 from dashboard.ui.safe_text import escape
 from dashboard.ui.widgets import data_footer
 from scrapers.errors import RigShiftError
+
+# Figures kept per data (ui.cache.shared), not rebuilt on every rerun and session.
+_footprint_by_region_figure = shared(16)(footprint_by_region_figure)
 
 DEFAULT_REGION = "US"
 
@@ -146,7 +150,7 @@ def render() -> None:
     if regions.empty:
         st.info("No grid carbon data in the store to compare regions: run `rigshift refresh`.")
     else:
-        st.plotly_chart(footprint_by_region_figure(regions), width="stretch", key="fig_sus")
+        st.plotly_chart(_footprint_by_region_figure(regions), width="stretch", key="fig_sus")
         data_footer(
             "grid_carbon (latest year per region), sidebar assumptions",
             datetime(int(regions["year"].max()), 12, 31),

@@ -24,6 +24,7 @@ from dashboard.engine.views.timing import (
     revenue_stability,
 )
 from dashboard.ui import data, frame
+from dashboard.ui.cache import shared
 from dashboard.ui.exec_helpers import explainer, first_model_history, table_height
 from dashboard.ui.widgets import chart_footer
 from scrapers.errors import RigShiftError
@@ -32,6 +33,12 @@ STORE_SOURCE = (
     "RigShift store: coin network state, GPU rental index and their monthly returns; "
     "your sidebar inputs"
 )
+
+# Figures kept per data (ui.cache.shared), not rebuilt on every rerun and session.
+_fan_figure = shared(16)(timing_charts.fan_figure)
+_payback_curve_figure = shared(16)(timing_charts.payback_curve_figure)
+_wait_figure = shared(16)(timing_charts.wait_figure)
+_tornado_figure = shared(16)(timing_charts.tornado_figure)
 
 
 def _headline(d: Decision) -> None:
@@ -74,7 +81,7 @@ def _headline(d: Decision) -> None:
 def _fan(mc: MonteCarloResult, market: MarketSnapshot) -> None:
     st.subheader("Cumulative spread after pivoting ($ per GPU, net of conversion cost)")
     fan = fan_frame(mc)
-    st.plotly_chart(timing_charts.fan_figure(fan), width="stretch")
+    st.plotly_chart(_fan_figure(fan), width="stretch")
     chart_footer(
         f"{STORE_SOURCE}; {mc.n_paths:,} paths, seed {mc.seed}; volatility from "
         f"{mc.volatility_source}",
@@ -89,7 +96,7 @@ def _payback_curve(mc: MonteCarloResult, a: GpuAssumptions, market: MarketSnapsh
     st.subheader("Chance of payback by month N")
     curve = payback_curve_frame(mc)
     st.plotly_chart(
-        timing_charts.payback_curve_figure(curve, a.horizon_months, a.payback_target_months),
+        _payback_curve_figure(curve, a.horizon_months, a.payback_target_months),
         width="stretch",
     )
     chart_footer(
@@ -108,7 +115,7 @@ def _waiting(d: Decision, market: MarketSnapshot) -> None:
     if wait.empty:
         st.info("The horizon is too short to compare start months: lengthen it in the sidebar.")
         return
-    st.plotly_chart(timing_charts.wait_figure(wait), width="stretch")
+    st.plotly_chart(_wait_figure(wait), width="stretch")
     best = wait.loc[wait["best"]].iloc[0]
     st.caption(
         f"Best: pivot {best['pivot']} (expected NPV {usd(best['expected NPV ($/GPU)'], 0)}/GPU). "
@@ -129,7 +136,7 @@ def _tornado(ctx: frame.Frame, first: ModelDecision, market: MarketSnapshot) -> 
     a = first.assumptions
     st.subheader(f"What moves the NPV most ({a.gpu_model})")
     table = tornado(apply_overrides(ctx.specs[a.gpu_model], a), market, a)
-    st.plotly_chart(timing_charts.tornado_figure(table), width="stretch")
+    st.plotly_chart(_tornado_figure(table), width="stretch")
     top = table.iloc[0]
     st.caption(
         f"One input at a time, everything else at the base case. Widest: **{top['input']}**, "

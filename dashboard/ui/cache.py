@@ -8,22 +8,30 @@ never cached (``st.cache_data`` stores only returned values): a lock or a half-c
 gone on a later rerun. Store reads open a short-lived read-only connection and close it before
 returning: the app never holds the database, so a refresh can take the write lock at any time.
 
-This module is the only one in the app that uses ``st.cache_data``.
+Built values that are pure functions of their arguments (plotly figures) go through
+:func:`shared` instead: kept once per argument values and handed out uncopied.
+
+This module is the only one in the app that uses ``st.cache_data`` and ``st.cache_resource``.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pandas as pd
 import streamlit as st
 
 from scrapers.store import read_connection
 
 Version = tuple[int, ...]
 T = TypeVar("T")
+# Streamlit hashes a frame of this many rows or more by a sample of it, so two different frames
+# could share a key: such a frame is built afresh instead (hashing.py's _PANDAS_ROWS_LARGE).
+SAMPLED_ROWS = 50_000
 
 
 def data_version(path: str | Path) -> Version:
@@ -89,6 +97,33 @@ def cached(
     return decorate
 
 
+def shared(entries: int = 32) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Keep a pure builder's result per argument values, one object for every session.
+
+    For values that cost more to build and to copy than their arguments cost to hash, and that
+    callers only read: a plotly figure is passed to ``st.plotly_chart``, which copies it before
+    serialising. Arguments are hashed by content (a frame by its dtypes, index and values), so
+    the same data gives the same object and new data a new one; a frame of ``SAMPLED_ROWS`` or
+    more is built afresh each time.
+    """
+
+    def decorate(build: Callable[..., T]) -> Callable[..., T]:
+        store = st.cache_resource(show_spinner=False, max_entries=entries)(build)
+
+        @functools.wraps(build)
+        def call(*args: Any, **kwargs: Any) -> T:
+            values = (*args, *kwargs.values())
+            if any(isinstance(v, pd.DataFrame) and len(v) >= SAMPLED_ROWS for v in values):
+                return build(*args, **kwargs)
+            return store(*args, **kwargs)
+
+        call.clear = store.clear  # type: ignore[attr-defined]
+        return call
+
+    return decorate
+
+
 def clear() -> None:
-    """Drop every cached result (tests; a manual "reload data" button)."""
+    """Drop every cached result and built figure (tests; a manual "reload data" button)."""
     st.cache_data.clear()
+    st.cache_resource.clear()

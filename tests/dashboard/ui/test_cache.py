@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 import streamlit as st
 
-from dashboard.ui.cache import cached, data_version
+from dashboard.ui.cache import SAMPLED_ROWS, cached, data_version, shared
 from tests.support.paths import ROOT
 
 DASHBOARD = ROOT / "dashboard"
@@ -20,6 +21,7 @@ calls: list[str] = []
 @pytest.fixture(autouse=True)
 def _fresh() -> None:
     st.cache_data.clear()
+    st.cache_resource.clear()
     calls.clear()
 
 
@@ -98,10 +100,37 @@ def test_per_minute_reads_follow_the_clock(monkeypatch: pytest.MonkeyPatch, db: 
     assert calls == ["age", "age"]
 
 
-def test_only_the_cache_module_uses_st_cache_data() -> None:
+@shared(4)
+def _built(frame: pd.DataFrame, title: str) -> dict[str, object]:
+    calls.append("built")
+    return {"title": title, "total": int(frame["n"].sum())}
+
+
+def test_a_shared_value_is_built_once_and_handed_out_uncopied() -> None:
+    first = _built(pd.DataFrame({"n": [1, 2]}), "t")
+    again = _built(pd.DataFrame({"n": [1, 2]}), "t")
+    assert again is first
+    assert calls == ["built"]
+
+
+def test_new_data_builds_a_new_shared_value() -> None:
+    assert _built(pd.DataFrame({"n": [1, 2]}), "t")["total"] == 3
+    assert _built(pd.DataFrame({"n": [1, 5]}), "t")["total"] == 6
+    assert _built(pd.DataFrame({"m": [1, 5]}).rename(columns={"m": "n"}), "u")["title"] == "u"
+    assert calls == ["built"] * 3
+
+
+def test_a_frame_streamlit_would_sample_is_built_afresh() -> None:
+    big = pd.DataFrame({"n": range(SAMPLED_ROWS)})
+    assert _built(big, "t") is not _built(big, "t")
+    assert calls == ["built", "built"]
+
+
+@pytest.mark.parametrize("name", ["cache_data", "cache_resource"])
+def test_only_the_cache_module_uses_streamlit_caches(name: str) -> None:
     users = [
         p.relative_to(DASHBOARD).as_posix()
         for p in DASHBOARD.rglob("*.py")
-        if re.search(r"\bcache_data\b", p.read_text(encoding="utf-8"))
+        if re.search(rf"\b{name}\b", p.read_text(encoding="utf-8"))
     ]
     assert users == ["ui/cache.py"]
