@@ -262,7 +262,7 @@ def test_prepared_html_is_the_memo_of_that_very_context(
     from dataclasses import replace
 
     monkeypatch.setattr(memo, "render_charts", lambda c, figures=None: {})  # no kaleido here
-    monkeypatch.setattr(memo, "_WARMING", set())
+    monkeypatch.setattr(memo, "_WARMED", {})
     monkeypatch.setattr(memo, "_PREPARED", {})
     memo.warm_memo(ctx)
     _, future = memo._PREPARED[id(ctx)]
@@ -274,3 +274,30 @@ def test_prepared_html_is_the_memo_of_that_very_context(
     assert "DEMO DATA" not in memo.prepared_memo_html(later)
     memo.warm_memo(later)  # same inputs: nothing prepared again
     assert id(later) not in memo._PREPARED
+
+
+def test_two_callers_of_one_chart_export_it_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import time
+
+    import plotly.graph_objects as go
+
+    exports: list[int] = []
+
+    def slow_export(fig_json: str, width: int, height: int) -> bytes:  # stands in for kaleido
+        exports.append(width)
+        time.sleep(0.2)
+        return b"png"
+
+    monkeypatch.setattr(memo, "_png", slow_export)
+    memo._cached_png.cache_clear()
+    fig = go.Figure(go.Scatter(x=[1, 2], y=[3, 4]))
+    got: list[tuple[bytes | None, str]] = []
+    callers = [threading.Thread(target=lambda: got.append(memo.chart_png(fig, 321))) for _ in "ab"]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join()
+    memo._cached_png.cache_clear()
+    assert got == [(b"png", ""), (b"png", "")]
+    assert exports == [321]
