@@ -336,6 +336,12 @@ def _rental(ctx: frame.Frame, f: MarketFilters, opts: FilterOptions) -> None:
                 "available offers (low confidence): read those points as indications.",
                 icon=":material/warning:",
             )
+        series = index.frame.groupby(["gpu_model", "pricing_type"]).ngroups
+        if series > xc.BANDS_UP_TO:
+            st.caption(
+                f"{series} series: the p25–p75 bands are drawn for up to {xc.BANDS_UP_TO} (each "
+                "day's p25 and p75 are in the hover). Pick GPU models to see them."
+            )
         what = "of the chosen sources' offers" if f.sources else "of all sources' offers"
         _chart(
             index,

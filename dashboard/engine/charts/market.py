@@ -89,25 +89,37 @@ def line_figure(
     return fig
 
 
+# Past this many series the p25–p75 bands overlap into one wash (and cost the browser a trace
+# each): the index lines are drawn without them.
+BANDS_UP_TO = theme.SIDE_LEGEND_AFTER
+
+
 def rental_index_figure(frame: pd.DataFrame, resolution: str = "day") -> go.Figure:
-    """The rental index per model and pricing type with its p25–p75 band."""
+    """The rental index per model and pricing type, with its p25–p75 band up to BANDS_UP_TO series.
+
+    The dotted source-mix-stable line shares its series' legend entry (one click hides both).
+    """
     fig = go.Figure()
     groups = list(frame.groupby(["gpu_model", "pricing_type"], sort=True))
+    bands = len(groups) <= BANDS_UP_TO
     for i, ((model, pricing), group) in enumerate(groups):
         name = f"{model} · {pricing}"
-        fig.add_trace(
-            go.Scatter(
-                x=pd.concat([group["period"], group["period"][::-1]]),
-                y=pd.concat([group["p75_usd_per_gpu_hour"], group["p25_usd_per_gpu_hour"][::-1]]),
-                fill="toself",
-                fillcolor=theme.color(i, 0.18),
-                line={"width": 0},
-                name=f"{name} p25–p75",
-                legendgroup=name,
-                showlegend=False,
-                hoverinfo="skip",
+        if bands:
+            fig.add_trace(
+                go.Scatter(
+                    x=pd.concat([group["period"], group["period"][::-1]]),
+                    y=pd.concat(
+                        [group["p75_usd_per_gpu_hour"], group["p25_usd_per_gpu_hour"][::-1]]
+                    ),
+                    fill="toself",
+                    fillcolor=theme.color(i, 0.18),
+                    line={"width": 0},
+                    name=f"{name} p25–p75",
+                    legendgroup=name,
+                    showlegend=False,
+                    hoverinfo="skip",
+                )
             )
-        )
         fig.add_trace(
             go.Scatter(
                 x=group["period"],
@@ -128,6 +140,7 @@ def rental_index_figure(frame: pd.DataFrame, resolution: str = "day") -> go.Figu
                     y=group["stable_usd_per_gpu_hour"],
                     name=f"{name} stable (verdict)",
                     legendgroup=name,
+                    showlegend=False,
                     mode="lines",
                     line={"color": theme.color(i), "dash": "dot"},
                     hovertemplate="stable %{y:$.3f}/GPU-h",

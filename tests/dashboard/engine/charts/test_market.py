@@ -48,7 +48,37 @@ def test_the_index_band_has_a_dollar_axis_and_the_stable_line() -> None:
     )
     fig = xc.rental_index_figure(frame, "day")
     assert fig.layout.yaxis.tickformat == theme.USD_PER_GPU_HOUR
-    assert any(t.name.endswith("stable (verdict)") for t in fig.data)
+    assert [t.name for t in fig.data] == [
+        "RTX 4090 · on_demand p25–p75",
+        "RTX 4090 · on_demand",
+        "RTX 4090 · on_demand stable (verdict)",
+    ]
+    # The stable line toggles with its series' one legend entry.
+    assert [t.showlegend for t in fig.data] == [False, None, False]
+
+
+def _index_days(models: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "period": pd.to_datetime(["2025-11-01"] * models),
+            "gpu_model": [f"GPU {i}" for i in range(models)],
+            "pricing_type": ["on_demand"] * models,
+            "index_usd_per_gpu_hour": [0.5] * models,
+            "stable_usd_per_gpu_hour": [0.5] * models,
+            "p25_usd_per_gpu_hour": [0.4] * models,
+            "p75_usd_per_gpu_hour": [0.6] * models,
+            "offer_count": [9] * models,
+        }
+    )
+
+
+def test_bands_are_drawn_up_to_a_readable_number_of_series() -> None:
+    def bands(models: int) -> int:
+        fig = xc.rental_index_figure(_index_days(models), "day")
+        return sum(t.fill == "toself" for t in fig.data)
+
+    assert bands(xc.BANDS_UP_TO) == xc.BANDS_UP_TO
+    assert bands(xc.BANDS_UP_TO + 1) == 0
 
 
 def test_hardware_prices_can_use_a_log_axis() -> None:
