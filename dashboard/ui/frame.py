@@ -411,7 +411,9 @@ def _share_hint(params: dict[str, str]) -> None:
             "The address bar always holds every input above: copy it (or this link) to share "
             "exactly this view. Save named scenarios on the Scenarios page."
         )
-        st.code(f"{base}?{urlencode(params)}", language=None, wrap_lines=True)
+        # A link, not st.code: st.code's highlighter is 1.5 MB of JavaScript that every page's
+        # first load in a new browser fetched for this one collapsed box (~250 ms cold).
+        st.markdown(f"[Link to this view]({base}?{urlencode(params)}) (right-click to copy)")
 
 
 def _validate(a: GpuAssumptions) -> str | None:
