@@ -60,7 +60,9 @@ INSTRUMENT_JS = r"""
     while (i < b.length && out.length < 8) {
       const tag = varint(), wire = tag % 8;
       out.push(Math.floor(tag / 8));
-      if (wire === 0) varint();
+      // script_finished's status: 2 (FINISHED_EARLY_FOR_RERUN) means another run follows.
+      if (wire === 0 && Math.floor(tag / 8) === 6) out.status = varint();
+      else if (wire === 0) varint();
       else if (wire === 1) i += 8;
       else if (wire === 2) { const n = varint(); i += n; }
       else if (wire === 5) i += 4;
@@ -75,7 +77,10 @@ INSTRUMENT_JS = r"""
       this.addEventListener("message", (ev) => {
         const t = performance.now();
         const d = ev.data;
-        if (d instanceof ArrayBuffer) S.msgs.push([t, d.byteLength, fields(new Uint8Array(d))]);
+        if (d instanceof ArrayBuffer) {
+          const f = fields(new Uint8Array(d));
+          S.msgs.push([t, d.byteLength, f, f.status]);
+        }
         else if (d instanceof Blob) S.msgs.push([t, d.size, []]);
         else S.msgs.push([t, String(d).length, []]);
       });
@@ -100,10 +105,12 @@ async ({ since, needRun, timeoutMs, quietFrames }) => {
     const now = performance.now();
     if (now > deadline) { timedOut = true; break; }
     const app = document.querySelector("[data-testid='stApp']");
-    // A run counts once its script_finished (6) came after its new_session (4).
+    // A run counts once its script_finished (6) came after its new_session (4), unless it
+    // ended early for a rerun (st.rerun): then the next run must finish too.
     const mine = S.msgs.filter((m) => m[0] >= since);
     const last = (f) => mine.reduce((a, m) => (m[2].includes(f) ? m[0] : a), -1);
-    const ran = !needRun || (last(4) >= 0 && last(6) >= last(4));
+    const end = mine.filter((m) => m[2].includes(6)).pop();
+    const ran = !needRun || (last(4) >= 0 && last(6) >= last(4) && end[3] !== 2);
     const charts = [...document.querySelectorAll("[data-testid='stPlotlyChart']")];
     const ready = app && app.getAttribute("data-test-script-state") === "notRunning" && ran
       && !document.querySelector(busy) && charts.every((c) => c.querySelector(".main-svg"));
@@ -285,16 +292,29 @@ def number_input(
     return prepare
 
 
+EDITOR = "#portal textarea, #portal input"  # glide-data-grid's cell editor overlay
+
+
 def _fleet_cell(page: Any, i: int) -> Commit:
     # The editor is a canvas (glide-data-grid): select the first body cell (past the row
     # marker column), step right to GPUs, open its editor with Enter, type, commit with Enter.
-    grid = _one(page.get_by_test_id("stDataFrame"), "fleet table")
-    grid.click(position={"x": 80, "y": 35 + 17})
-    page.keyboard.press("ArrowRight")
-    page.keyboard.press("Enter")
-    editor = _one(page.locator("#portal textarea, #portal input"), "fleet cell editor", 5.0)
-    editor.fill(str(150 + i % 2 * 50))
-    return lambda: editor.press("Enter")
+    # A saved edit reruns the page twice and the second run draws a new grid: an editor opened
+    # on the old one closes under the typing, so open it again (up to three times).
+    for _ in range(3):
+        grid = _one(page.get_by_test_id("stDataFrame"), "fleet table")
+        grid.click(position={"x": 80, "y": 35 + 17})
+        if page.locator(EDITOR).count():  # the click hit a cell still selected: it is editing
+            page.keyboard.press("Escape")
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("Enter")
+        try:
+            editor = _one(page.locator(EDITOR), "cell editor", 5.0)
+            editor.fill(str(150 + i % 2 * 50), timeout=5000)
+        except Exception:  # NotFound or playwright's TimeoutError: the grid was redrawn
+            page.keyboard.press("Escape")
+            continue
+        return lambda: editor.press("Enter")
+    raise NotFound("fleet cell editor did not stay open (tried 3 times)")
 
 
 def _tab(name: str) -> Callable[[Any, int], Commit]:

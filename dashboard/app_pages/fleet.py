@@ -18,7 +18,6 @@ from dashboard.engine.economics.fleet import (
     default_rows,
     evaluate_fleet,
     normalize_rows,
-    resolve_model,
     with_totals_row,
 )
 from dashboard.engine.terms import MarketSnapshot
@@ -62,7 +61,9 @@ def _editor(ctx: frame.Frame, market: MarketSnapshot) -> pd.DataFrame:
         base[column] = pd.to_numeric(base[column], errors="coerce").astype("float64")
     # The table is the sidebar fleet, saved in session state on every edit; the key follows
     # its content, so a saved edit becomes the editor's new starting table (not a lost delta).
-    key = "fleet_editor::" + str(abs(hash(repr(_base_rows(ctx)))))
+    rows = _base_rows(ctx)
+    key = "fleet_editor::" + str(abs(hash(repr(rows))))
+    st.session_state[frame.FLEET_EDITOR] = (key, rows)
     st.markdown(
         "**Your fleet.** One row per GPU model; add rows with **+**. Every column after GPUs "
         "is optional: blank uses the reference table and the sidebar. Known models: "
@@ -112,19 +113,12 @@ def _editor(ctx: frame.Frame, market: MarketSnapshot) -> pd.DataFrame:
 
 
 def _remember(ctx: frame.Frame, rows: pd.DataFrame) -> None:
-    """Save the edited table as the sidebar fleet; a one-row table drives the sidebar."""
+    """Save an edit the frame did not fold in before the sidebar (frame.FLEET_EDITOR) the same
+    way, and rerun so the sidebar shows it."""
     saved = normalize_rows(rows)
     if saved == _base_rows(ctx):
         return
-    st.session_state[FLEET_STATE] = saved
-    priced = [r for r in saved if r["model"] and r["count"]]
-    if len(priced) == 1:
-        model = resolve_model(str(priced[0]["model"]), ctx.specs)
-        if model in ctx.specs:
-            st.session_state[frame.PENDING_SIDEBAR] = {
-                "gpu_model": model,
-                "fleet_count": int(priced[0]["count"]),
-            }
+    frame.save_fleet(saved, ctx.specs)
     st.rerun()
 
 

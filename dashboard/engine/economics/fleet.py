@@ -133,6 +133,23 @@ def normalize_rows(rows: pd.DataFrame | Iterable[Mapping[str, Any]]) -> list[dic
     return [{k: (None if _blank(r.get(k)) else r.get(k)) for k in ROW_KEYS} for r in records]
 
 
+def apply_table_edits(
+    rows: Iterable[Mapping[str, Any]], edits: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """``rows`` after a table editor's edits, normalised (:func:`normalize_rows`).
+
+    ``edits`` is ``st.data_editor``'s documented state: ``edited_rows`` ({position: {column:
+    value}}), then ``added_rows`` (appended), then ``deleted_rows`` (positions after adding).
+    """
+    out = [dict(r) for r in rows]
+    for position, change in (edits.get("edited_rows") or {}).items():
+        if 0 <= int(position) < len(out):
+            out[int(position)].update(change)
+    out += [dict(r) for r in edits.get("added_rows") or []]
+    gone = {int(p) for p in edits.get("deleted_rows") or []}
+    return normalize_rows(r for i, r in enumerate(out) if i not in gone)
+
+
 def resolve_model(name: str, specs: Mapping[str, GpuSpec]) -> str:
     """The reference id for a typed name ("rtx3090" -> "RTX 3090"); the trimmed name if unknown."""
     text = " ".join(str(name).split())

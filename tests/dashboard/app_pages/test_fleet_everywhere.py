@@ -92,3 +92,49 @@ def test_fleet_payback_card_is_the_verdicts_payback(fleet_app: AppTest) -> None:
     fleet_payback = _metric(fleet_app, "Fleet payback")
     overview = _go(fleet_app, "overview")
     assert fleet_payback == _metric(overview, "Payback of conversion").split()[0]
+
+
+def _edit_the_table(at: AppTest, edits: dict) -> AppTest:
+    """What the browser sends after a cell edit: the editor's delta under its widget key."""
+    key, _rows = at.session_state["_rigshift_fleet_editor"]
+    at.session_state[key] = {"edited_rows": {}, "added_rows": [], "deleted_rows": [], **edits}
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_table_edit_shows_in_the_sidebar_in_the_same_run(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path
+) -> None:
+    monkeypatch.setenv("RIGSHIFT_DB", str(demo_db))
+    at = _go(AppTest.from_file(APP, default_timeout=90).run(), "fleet")
+    at = _edit_the_table(at, {"edited_rows": {0: {"count": 150}}})
+    assert at.number_input(key="fleet_count").value == 150
+    assert at.session_state["fleet_rows"][0]["count"] == 150
+    assert "150 × RTX 3090" in page_text(at)
+
+
+def test_an_added_row_makes_a_mixed_fleet_in_the_sidebar(fleet_app: AppTest) -> None:
+    at = _edit_the_table(fleet_app, {"added_rows": [{"model": "RTX 3090", "count": 40}]})
+    assert "40 × RTX 3090" in " ".join(m.value for m in at.sidebar.markdown)
+
+
+def _frame_alone() -> None:
+    from dashboard.ui import frame
+
+    frame.render()
+
+
+def test_the_frame_folds_a_table_edit_in_before_drawing_the_sidebar(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path
+) -> None:
+    # No page runs here, so no page can save the edit and rerun: the sidebar's count can only
+    # come from the frame reading the editor's delta before it draws.
+    from dashboard.engine.economics.fleet import default_rows
+
+    monkeypatch.setenv("RIGSHIFT_DB", str(demo_db))
+    at = AppTest.from_function(_frame_alone, default_timeout=60).run()
+    at.session_state["_rigshift_fleet_editor"] = ("editor", default_rows("RTX 3090", 100))
+    at.session_state["editor"] = {"edited_rows": {0: {"count": 150}}}
+    at.run()
+    assert at.number_input(key="fleet_count").value == 150

@@ -10,8 +10,10 @@ import pytest
 
 from dashboard.engine.economics.fleet import (
     GAIN,
+    ROW_KEYS,
     TABLE_COLUMNS,
     TOTAL_LABEL,
+    apply_table_edits,
     default_rows,
     evaluate_fleet,
     resolve_model,
@@ -230,3 +232,32 @@ def test_resale_missing_models_are_named() -> None:
     t = evaluate_fleet(rows, specs(), market(), assumptions()).totals
     assert t["resale_usd"] == pytest.approx(700.0)
     assert t["resale_missing"] == ["H100 SXM"]
+
+
+def _rows(*counts: int) -> list[dict[str, object]]:
+    return [r for c in counts for r in default_rows("RTX 3090", c)]
+
+
+def test_table_edits_change_the_cells_named() -> None:
+    edited = apply_table_edits(_rows(10, 20), {"edited_rows": {1: {"count": 25}}})
+    assert [r["count"] for r in edited] == [10, 25]
+
+
+def test_table_edits_append_added_rows_with_every_key() -> None:
+    edited = apply_table_edits(_rows(10), {"added_rows": [{"model": "RTX 4090", "count": 3}]})
+    assert [(r["model"], r["count"]) for r in edited] == [("RTX 3090", 10), ("RTX 4090", 3)]
+    assert set(edited[1]) == set(ROW_KEYS)
+
+
+def test_table_edits_delete_by_position_after_adding() -> None:
+    edits = {"added_rows": [{"model": "RTX 4090", "count": 3}], "deleted_rows": [0]}
+    assert [r["model"] for r in apply_table_edits(_rows(10), edits)] == ["RTX 4090"]
+
+
+def test_table_edits_ignore_a_position_past_the_table() -> None:
+    assert apply_table_edits(_rows(10), {"edited_rows": {5: {"count": 1}}}) == _rows(10)
+
+
+def test_a_cleared_cell_becomes_blank() -> None:
+    edited = apply_table_edits(_rows(10), {"edited_rows": {0: {"count": None}}})
+    assert edited[0]["count"] is None
