@@ -72,7 +72,9 @@ def _warm_renderer() -> None:
             return
         import kaleido
 
-        kaleido.start_sync_server(silence_warnings=True)
+        # No MathJax: the memo's charts have no LaTeX, and kaleido's default page would load
+        # it from a CDN (no network on a miner's server; and one more thing to wait for).
+        kaleido.start_sync_server(mathjax=False, silence_warnings=True)
         atexit.register(kaleido.stop_sync_server, silence_warnings=True)
         _renderer_started = True
 
