@@ -445,9 +445,10 @@ def _share_hint(params: dict[str, str]) -> None:
             "The address bar always holds every input above: copy it (or this link) to share "
             "exactly this view. Save named scenarios on the Scenarios page."
         )
-        # A link, not st.code: st.code's highlighter is 1.5 MB of JavaScript that every page's
-        # first load in a new browser fetched for this one collapsed box (~250 ms cold).
-        st.markdown(f"[Link to this view]({base}?{urlencode(params)}) (right-click to copy)")
+        # Plain text, not st.code (whose highlighter is 1.5 MB of JavaScript that every page's
+        # first load fetched for this one collapsed box, ~250 ms cold) nor a markdown link
+        # (text from the request never becomes markdown: tests/test_fault_matrix_app.py).
+        st.text(f"{base}?{urlencode(params)}")
 
 
 def _validate(a: GpuAssumptions) -> str | None:

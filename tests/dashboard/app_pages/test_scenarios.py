@@ -94,7 +94,7 @@ def test_inputs_are_written_to_the_url(monkeypatch: pytest.MonkeyPatch, demo_db:
 def test_copy_link_hint_in_sidebar(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
     at = _app(monkeypatch, demo_db)
     assert any(e.label == "Copy link to this view" for e in at.sidebar.expander)
-    assert any("gpu=RTX+3090" in m.value for m in at.sidebar.markdown)
+    assert any("gpu=RTX+3090" in t.value for t in at.sidebar.text)
 
 
 def test_overview_offers_the_board_memo(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
