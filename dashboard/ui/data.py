@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
@@ -27,6 +27,9 @@ from scrapers.config import load_settings
 from scrapers.errors import RigShiftError, StoreBusy, StoreError
 from scrapers.schema import DATA_TABLES
 from scrapers.store import read_connection
+
+if TYPE_CHECKING:  # for the annotation; history_inputs imports the reader where it runs
+    from dashboard.engine.queries.snapshot import HistoryInputs
 
 __all__ = ["Version", "data_version"]
 
@@ -182,7 +185,7 @@ def market(con: duckdb.DuckDBPyConnection) -> MarketSnapshot:
 
 
 @cached(16)
-def history_inputs(con: duckdb.DuckDBPyConnection, gpu_model: str) -> Any:
+def history_inputs(con: duckdb.DuckDBPyConnection, gpu_model: str) -> HistoryInputs:
     """The stored series a margin history of ``gpu_model`` is computed from."""
     from dashboard.engine.queries.snapshot import history_inputs as read
 
