@@ -298,8 +298,8 @@ EDITOR = "#portal textarea, #portal input"  # glide-data-grid's cell editor over
 def _fleet_cell(page: Any, i: int) -> Commit:
     # The editor is a canvas (glide-data-grid): select the first body cell (past the row
     # marker column), step right to GPUs, open its editor with Enter, type, commit with Enter.
-    # A saved edit reruns the page twice and the second run draws a new grid: an editor opened
-    # on the old one closes under the typing, so open it again (up to three times).
+    # A saved edit draws a new grid (the editor's key follows its rows): an editor opened on the
+    # old one while it is replaced closes under the typing, so open it again (up to 3 times).
     for _ in range(3):
         grid = _one(page.get_by_test_id("stDataFrame"), "fleet table")
         grid.click(position={"x": 80, "y": 35 + 17})

@@ -34,7 +34,8 @@ from scrapers.errors import RigShiftError
 _fleet_gain_figure = shared(16)(fleet_charts.fleet_gain_figure)
 
 # The sidebar fleet (frame.FLEET_STATE): a list of row dicts with ROW_KEYS. Tests and
-# scenario links put a fleet here; the editor below writes every edit back.
+# scenario links put a fleet here; every edit of the editor below is saved here, by the frame
+# before it draws the sidebar (frame.FLEET_EDITOR), or by _remember.
 FLEET_STATE = frame.FLEET_STATE
 DOLLAR = st.column_config.NumberColumn(format="dollar")
 

@@ -336,7 +336,7 @@ def _rental(ctx: frame.Frame, f: MarketFilters, opts: FilterOptions) -> None:
                 "available offers (low confidence): read those points as indications.",
                 icon=":material/warning:",
             )
-        series = index.frame.groupby(["gpu_model", "pricing_type"]).ngroups
+        series = xc.index_series_count(index.frame)
         if series > xc.BANDS_UP_TO:
             st.caption(
                 f"{series} series: the p25–p75 bands are drawn for up to {xc.BANDS_UP_TO} (each "

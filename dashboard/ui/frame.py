@@ -52,8 +52,9 @@ WIDGETS: dict[str, tuple[str, float]] = {
 # The Fleet page's table (list of row dicts, dashboard.engine.economics.fleet.ROW_KEYS): the sidebar
 # fleet. With two or more models it is the fleet; with one, the sidebar model and count are.
 FLEET_STATE = "fleet_rows"
-# Set by the Fleet page when its one-row table changes the model or count: applied to the
-# sidebar widgets at the start of the next run (a widget's state cannot change after it is drawn).
+# Set by save_fleet when a one-row table changes the model or count: applied to the sidebar
+# widgets the next time the sidebar is drawn (a widget's state cannot change after it is drawn),
+# which is this run when the frame folds a table edit in, else the next one.
 PENDING_SIDEBAR = "_rigshift_pending_sidebar"
 # The Fleet page's table editor as last drawn: (its widget key, the rows it started from).
 FLEET_EDITOR = "_rigshift_fleet_editor"

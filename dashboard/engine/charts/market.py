@@ -92,6 +92,12 @@ def line_figure(
 # Past this many series the p25–p75 bands overlap into one wash (and cost the browser a trace
 # each): the index lines are drawn without them.
 BANDS_UP_TO = theme.SIDE_LEGEND_AFTER
+INDEX_SERIES = ["gpu_model", "pricing_type"]  # one line (and band) per model and pricing type
+
+
+def index_series_count(frame: pd.DataFrame) -> int:
+    """How many index series (lines) :func:`rental_index_figure` draws for ``frame``."""
+    return frame.groupby(INDEX_SERIES).ngroups
 
 
 def rental_index_figure(frame: pd.DataFrame, resolution: str = "day") -> go.Figure:
@@ -100,7 +106,7 @@ def rental_index_figure(frame: pd.DataFrame, resolution: str = "day") -> go.Figu
     The dotted source-mix-stable line shares its series' legend entry (one click hides both).
     """
     fig = go.Figure()
-    groups = list(frame.groupby(["gpu_model", "pricing_type"], sort=True))
+    groups = list(frame.groupby(INDEX_SERIES, sort=True))
     bands = len(groups) <= BANDS_UP_TO
     for i, ((model, pricing), group) in enumerate(groups):
         name = f"{model} · {pricing}"

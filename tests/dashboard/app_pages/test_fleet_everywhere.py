@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.engine.decision import Fleet, FleetLine
+from dashboard.ui import frame
 from tests.support.app import page_text
 from tests.support.paths import APP
 
@@ -96,7 +97,7 @@ def test_fleet_payback_card_is_the_verdicts_payback(fleet_app: AppTest) -> None:
 
 def _edit_the_table(at: AppTest, edits: dict) -> AppTest:
     """What the browser sends after a cell edit: the editor's delta under its widget key."""
-    key, _rows = at.session_state["_rigshift_fleet_editor"]
+    key, _rows = at.session_state[frame.FLEET_EDITOR]
     at.session_state[key] = {"edited_rows": {}, "added_rows": [], "deleted_rows": [], **edits}
     at.run()
     assert not at.exception, at.exception
@@ -134,7 +135,7 @@ def test_the_frame_folds_a_table_edit_in_before_drawing_the_sidebar(
 
     monkeypatch.setenv("RIGSHIFT_DB", str(demo_db))
     at = AppTest.from_function(_frame_alone, default_timeout=60).run()
-    at.session_state["_rigshift_fleet_editor"] = ("editor", default_rows("RTX 3090", 100))
+    at.session_state[frame.FLEET_EDITOR] = ("editor", default_rows("RTX 3090", 100))
     at.session_state["editor"] = {"edited_rows": {0: {"count": 150}}}
     at.run()
     assert at.number_input(key="fleet_count").value == 150
